@@ -1,0 +1,299 @@
+"""``/v1/complaints``: canonical intake, reading, the lifecycle, comments."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from starlette.responses import Response
+
+from app.channels.base import AttachmentDraft, ComplaintDraft, LocationDraft, ReporterDraft
+from app.complaints import service
+from app.complaints.schemas import (
+    CommentIn,
+    ComplaintIn,
+    ComplaintList,
+    ComplaintOut,
+    EventOut,
+    PrivacyCode,
+    StatusCode,
+    TransitionIn,
+)
+from app.core.errors import PreconditionFailed, Unprocessable, problems
+from app.core.http import dumps, json_body_schema, json_response, read_json
+from app.core.security import Officer, Submitter
+
+router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
+
+MAX_LIMIT = 100
+
+
+def draft_from_api(body: ComplaintIn) -> ComplaintDraft:
+    rep = body.reporter
+    return ComplaintDraft(
+        channel=body.channel,
+        external_id=body.external_id,
+        title=body.title,
+        description=body.description,
+        category=body.category,
+        attachments=[
+            AttachmentDraft(url=a.url, media_type=a.media_type, size=a.size, caption=a.caption)
+            for a in body.attachments
+        ],
+        language=body.language,
+        metadata=body.metadata,
+        location=(
+            LocationDraft(body.location.lat, body.location.lon, body.location.accuracy_m, body.location.address)
+            if body.location
+            else None
+        ),
+        reporter=(
+            ReporterDraft(name=rep.name, phone=rep.phone, email=rep.email, nik=rep.nik, handles=dict(rep.handles))
+            if rep
+            else None
+        ),
+        privacy=body.privacy,
+        received_at=body.received_at,
+    )
+
+
+def _created_response(view: dict, created: bool) -> Response:
+    return json_response(
+        view,
+        201 if created else 200,
+        headers={"Location": f"/v1/complaints/{view['id']}", "ETag": f'"{view["version"]}"'},
+    )
+
+
+@router.post(
+    "",
+    operation_id="createComplaint",
+    summary="Submit a complaint in the canonical schema",
+    description=(
+        "Geo-tagged (`location`) or not. Honors `Idempotency-Key`: a retry with the same key and body "
+        "returns the original answer and creates nothing; the same key with another body is 422. A second "
+        "complaint with the same `(channel, external_id)` returns the existing one with 200. A point outside "
+        "DKI Jakarta is accepted and flagged `outside_service_area`."
+    ),
+    status_code=201,
+    response_model=ComplaintOut,
+    responses={
+        200: {"description": "Already known: the same (channel, external_id) was submitted before", "model": ComplaintOut},
+        **problems(400, 401, 403, 413, 415, 422, 503),
+    },
+    openapi_extra=json_body_schema(ComplaintIn),
+)
+async def create_complaint(
+    request: Request,
+    principal: Submitter,
+    idempotency_key: Annotated[
+        str | None, Header(max_length=200, description="Makes a retried request safe: same key, same answer")
+    ] = None,
+) -> Response:
+    raw = await request.body()
+    body = await read_json(request, ComplaintIn, body=raw)
+    draft = draft_from_api(body)
+    placer = request.app.state.placer
+    db = request.app.state.db
+    async with db.transaction() as conn:
+        if idempotency_key:
+            digest = hashlib.sha256(raw).hexdigest()
+            claimed = await conn.fetchval(
+                "INSERT INTO idempotency_keys (principal, key, request_hash) VALUES ($1, $2, $3) "
+                "ON CONFLICT DO NOTHING RETURNING 1",
+                principal.id,
+                idempotency_key,
+                digest,
+            )
+            if not claimed:
+                prior = await conn.fetchrow(
+                    "SELECT request_hash, status_code, response FROM idempotency_keys WHERE principal = $1 AND key = $2",
+                    principal.id,
+                    idempotency_key,
+                )
+                if prior["request_hash"] != digest:
+                    raise Unprocessable(
+                        "Idempotency-Key was already used with a different body",
+                        errors=[{"field": "Idempotency-Key", "detail": "reused with another body"}],
+                    )
+                view = prior["response"]
+                return json_response(
+                    view,
+                    prior["status_code"],
+                    headers={
+                        "Location": f"/v1/complaints/{view['id']}",
+                        "ETag": f'"{view["version"]}"',
+                        "Idempotent-Replayed": "true",
+                    },
+                )
+        placement = await placer.place(conn, draft) if placer else None
+        row, created = await service.create_complaint(
+            conn, draft, actor=principal.actor, created_by=principal.id, placement=placement
+        )
+        view = service.complaint_view(row)
+        if created and placer:
+            await placer.after_create(conn, row, draft)
+        if idempotency_key:
+            await conn.execute(
+                "UPDATE idempotency_keys SET status_code = $3, response = $4::jsonb WHERE principal = $1 AND key = $2",
+                principal.id,
+                idempotency_key,
+                201 if created else 200,
+                dumps(view).decode(),
+            )
+    return _created_response(view, created)
+
+
+@router.get(
+    "",
+    operation_id="listComplaints",
+    summary="List complaints (officer roles), newest first, keyset-paginated",
+    description=(
+        "Filters combine with AND; repeat `status`, `channel` or `category` for several values. Pages are "
+        "ordered by `(created_at, id)` descending and a cursor continues strictly after the last row, so "
+        "complaints arriving while you page appear only at the head, never twice or shifted."
+    ),
+    response_model=ComplaintList,
+    responses=problems(401, 403, 422, 503),
+)
+async def list_complaints(
+    request: Request,
+    principal: Officer,
+    status: Annotated[list[StatusCode] | None, Query()] = None,
+    channel: Annotated[list[str] | None, Query()] = None,
+    category: Annotated[list[str] | None, Query()] = None,
+    privacy: PrivacyCode | None = None,
+    created_from: Annotated[datetime | None, Query(description="created_at >= this")] = None,
+    created_to: Annotated[datetime | None, Query(description="created_at < this")] = None,
+    q: Annotated[str | None, Query(min_length=2, max_length=200, description="text contains (title, description)")] = None,
+    area: Annotated[str | None, Query(description="Kemendagri code of a kelurahan, kecamatan or kota")] = None,
+    unit: str | None = None,
+    assignee: uuid.UUID | None = None,
+    sla_state: Annotated[str | None, Query(pattern="^(on_track|at_risk|breached)$")] = None,
+    unassigned: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    cursor: str | None = None,
+) -> Response:
+    flt = service.ListFilter()
+    flt.any_of("c.status", status)
+    flt.any_of("c.channel", channel)
+    flt.any_of("c.category", category)
+    if privacy:
+        flt.add("c.privacy = {}", privacy)
+    for value, name in ((created_from, "created_from"), (created_to, "created_to")):
+        if value is not None and value.tzinfo is None:
+            raise Unprocessable(f"{name}: give a UTC offset", errors=[{"field": name, "detail": "naive datetime"}])
+    if created_from:
+        flt.add("c.created_at >= {}", created_from)
+    if created_to:
+        flt.add("c.created_at < {}", created_to)
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        flt.add("(c.description ILIKE {} OR c.title ILIKE {})", pattern, pattern)
+    if area:
+        level = {2: "c.kota_code", 3: "c.kecamatan_code"}.get(area.count(".") + 1, "c.kelurahan_code")
+        flt.add(f"{level} = {{}}", area)
+    if unit:
+        flt.add("c.unit_code = {}", unit)
+    if assignee:
+        flt.add("c.assignee_id = {}", assignee)
+    if sla_state:
+        flt.add("c.sla_state = {}", sla_state)
+    if unassigned is True:
+        flt.clauses.append("c.assignee_id IS NULL")
+    elif unassigned is False:
+        flt.clauses.append("c.assignee_id IS NOT NULL")
+    if principal.role == "officer":
+        # Secret complaints only for those handling them (see service.can_view).
+        if principal.officer_id is not None:
+            flt.add("(c.privacy <> 'secret' OR c.assignee_id = {} OR c.created_by = {})", principal.officer_id, principal.id)
+        else:
+            flt.add("(c.privacy <> 'secret' OR c.created_by = {})", principal.id)
+    async with request.app.state.db.raw() as conn:
+        rows, next_cursor = await service.list_complaints(conn, flt, limit=limit, cursor=cursor)
+    return json_response({"items": [service.complaint_view(r) for r in rows], "next_cursor": next_cursor})
+
+
+@router.get(
+    "/{complaint_id}",
+    operation_id="getComplaint",
+    summary="One complaint with its reporter and full history (officer roles)",
+    response_model=ComplaintOut,
+    responses=problems(401, 403, 404, 422, 503),
+)
+async def get_complaint(request: Request, complaint_id: uuid.UUID, principal: Officer) -> Response:
+    async with request.app.state.db.raw() as conn:
+        row = await service.visible_complaint(conn, complaint_id, principal)
+        view = await service.full_view(conn, row)
+    return json_response(view, headers={"ETag": f'"{row["version"]}"'})
+
+
+def parse_if_match(value: str | None) -> int | None:
+    if value is None or value.strip() == "*":
+        return None
+    v = value.strip()
+    if v.startswith("W/"):
+        v = v[2:]
+    v = v.strip('"')
+    try:
+        return int(v)
+    except ValueError:
+        raise PreconditionFailed(f"If-Match {value!r} is not a version this API gave out") from None
+
+
+@router.post(
+    "/{complaint_id}/transitions",
+    operation_id="transitionComplaint",
+    summary="Move a complaint to another status",
+    description=(
+        "The allowed moves are Jakarta CRM's lifecycle (see `allowed_transitions` on a complaint); any other "
+        "move is 409 naming the allowed ones. Send `If-Match` with the complaint's `version` (its ETag): "
+        "412 when it changed meanwhile. The app role may only reopen a resolved complaint (within 7 days)."
+    ),
+    response_model=ComplaintOut,
+    responses=problems(400, 401, 403, 404, 409, 412, 415, 422, 503),
+    openapi_extra=json_body_schema(TransitionIn),
+)
+async def transition(
+    request: Request,
+    complaint_id: uuid.UUID,
+    principal: Submitter,
+    if_match: Annotated[str | None, Header(description="The complaint's version, e.g. \"3\"")] = None,
+) -> Response:
+    body = await read_json(request, TransitionIn)
+    expected = parse_if_match(if_match)
+    async with request.app.state.db.transaction() as conn:
+        row = await service.transition(
+            conn,
+            complaint_id,
+            status=body.status,
+            note=body.note,
+            public=body.public,
+            principal=principal,
+            if_match=expected,
+            duplicate_of=body.duplicate_of,
+        )
+        hooks = request.app.state.placer
+        if hooks:
+            await hooks.after_transition(conn, row)
+        view = await service.full_view(conn, row)
+    return json_response(view, headers={"ETag": f'"{row["version"]}"'})
+
+
+@router.post(
+    "/{complaint_id}/comments",
+    operation_id="commentComplaint",
+    summary="Add a comment (internal unless public=true)",
+    status_code=201,
+    response_model=EventOut,
+    responses=problems(400, 401, 403, 404, 415, 422, 503),
+    openapi_extra=json_body_schema(CommentIn),
+)
+async def comment(request: Request, complaint_id: uuid.UUID, principal: Officer) -> Response:
+    body = await read_json(request, CommentIn)
+    async with request.app.state.db.transaction() as conn:
+        event = await service.add_comment(conn, complaint_id, note=body.note, public=body.public, principal=principal)
+    return json_response(event, 201)

@@ -1,0 +1,618 @@
+"""The rules of complaints: create, read, move through the lifecycle, comment.
+
+Hot paths (create, read by id, list, track) are plain SQL on the raw asyncpg
+connection (prepared and cached by asyncpg). Functions here take a connection
+the caller opened (and, for writes, a transaction the caller owns): services
+never commit; the request commits.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import orjson
+
+from app.channels.base import ComplaintDraft, ReporterDraft
+from app.complaints import lifecycle
+from app.complaints.tickets import new_ticket
+from app.core.errors import AppError, NotFound, PreconditionFailed, Unprocessable
+from app.core.geohash import encode as geohash
+from app.core.pii import find_pii, mask_pii, normalise_phone
+from app.core.security import Principal
+
+# DKI Jakarta, Kepulauan Seribu included, with a small margin. A point outside
+# is accepted (a citizen may report from the border) but flagged for triage.
+JAKARTA_BBOX = (-6.40, 106.30, -5.10, 107.00)  # south, west, north, east
+RESPONSE_HOURS = 6  # Jakarta: coordinate within 6 hours
+
+COLUMNS = (
+    "c.id, c.ticket, c.channel, c.external_id, c.title, c.description, c.category, c.attachments, c.language, "
+    "c.metadata, c.lat, c.lon, c.accuracy_m, c.address, c.area, c.privacy, c.pii, c.flags, c.status, "
+    "c.unit_code, c.assignee_id, c.due_at, c.response_due_at, c.ews_at, c.sla_state, c.duplicate_of, "
+    "c.version, c.created_at, c.received_at, c.updated_at, c.resolved_at, c.reporter_id, c.created_by"
+)
+RETURNING = COLUMNS.replace("c.", "")
+
+
+class ComplaintNotFound(NotFound):
+    slug = "complaint-not-found"
+    title = "Complaint not found"
+
+
+class UnknownCategory(Unprocessable):
+    slug = "unknown-category"
+    title = "Unknown category"
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def in_service_area(lat: float, lon: float) -> bool:
+    s, w, n, e = JAKARTA_BBOX
+    return s <= lat <= n and w <= lon <= e
+
+
+# --------------------------------------------------------------------------- reporters
+
+
+def reporter_identities(rep: ReporterDraft) -> list[tuple[str, str]]:
+    """The ways to recognise this reporter again, normalised."""
+    ids: list[tuple[str, str]] = []
+    if rep.phone:
+        e164 = normalise_phone(rep.phone)
+        if e164:
+            ids.append(("phone", e164))
+    if rep.email:
+        ids.append(("email", rep.email.strip().lower()))
+    if rep.nik:
+        ids.append(("nik", rep.nik))
+    for platform, handle in (rep.handles or {}).items():
+        if handle:
+            value = handle.strip()
+            # Screen names and usernames are case-insensitive on every platform we take.
+            if not platform.endswith("_id") and not platform.endswith("psid"):
+                value = value.lstrip("@").lower()
+            ids.append((platform, value))
+    return ids
+
+
+async def resolve_reporter(conn: asyncpg.Connection, rep: ReporterDraft | None) -> uuid.UUID | None:
+    """Find the reporter by any identity, or create one; attach new identities.
+
+    Safe under races: identities are a primary key, so two requests creating the
+    same person converge on whichever reporter claimed the identity first.
+    """
+    if rep is None:
+        return None
+    ids = reporter_identities(rep)
+    phone = next((v for k, v in ids if k == "phone"), None)
+    email = next((v for k, v in ids if k == "email"), None)
+    if not ids and not rep.name:
+        return None
+    reporter_id: uuid.UUID | None = None
+    if ids:
+        reporter_id = await conn.fetchval(
+            "SELECT reporter_id FROM reporter_identities WHERE (kind, value) IN "
+            "(SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY kind = 'phone' DESC, kind = 'email' DESC LIMIT 1",
+            [k for k, _ in ids],
+            [v for _, v in ids],
+        )
+    if reporter_id is None:
+        reporter_id = await conn.fetchval(
+            "INSERT INTO reporters (name, phone, email, nik) VALUES ($1, $2, $3, $4) RETURNING id",
+            rep.name,
+            phone,
+            email,
+            rep.nik,
+        )
+    else:
+        await conn.execute(
+            "UPDATE reporters SET name = COALESCE($2, name), phone = COALESCE(phone, $3), "
+            "email = COALESCE(email, $4), nik = COALESCE(nik, $5), updated_at = now() WHERE id = $1",
+            reporter_id,
+            rep.name,
+            phone,
+            email,
+            rep.nik,
+        )
+    if ids:
+        claimed = await conn.fetch(
+            "INSERT INTO reporter_identities (kind, value, reporter_id) "
+            "SELECT k, v, $3 FROM unnest($1::text[], $2::text[]) AS t(k, v) "
+            "ON CONFLICT (kind, value) DO NOTHING RETURNING kind",
+            [k for k, _ in ids],
+            [v for _, v in ids],
+            reporter_id,
+        )
+        if not claimed and len(ids) > 0:
+            # Another request created this person between our lookup and insert.
+            winner = await conn.fetchval(
+                "SELECT reporter_id FROM reporter_identities WHERE kind = $1 AND value = $2", ids[0][0], ids[0][1]
+            )
+            if winner is not None and winner != reporter_id:
+                await conn.execute(
+                    "DELETE FROM reporters r WHERE r.id = $1 AND NOT EXISTS "
+                    "(SELECT 1 FROM reporter_identities i WHERE i.reporter_id = r.id) "
+                    "AND NOT EXISTS (SELECT 1 FROM complaints c WHERE c.reporter_id = r.id)",
+                    reporter_id,
+                )
+                reporter_id = winner
+    return reporter_id
+
+
+# --------------------------------------------------------------------------- create
+
+
+INSERT_SQL = f"""
+WITH c AS (
+  INSERT INTO complaints (
+    ticket, channel, external_id, title, description, category, attachments, language, metadata,
+    lat, lon, accuracy_m, address, cell, area, kelurahan_code, kecamatan_code, kota_code,
+    reporter_id, privacy, pii, flags, status, unit_code, response_due_at, due_at, sla_state,
+    received_at, created_by)
+  VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb, $10, $11, $12, $13, $14, $15::jsonb, $16, $17, $18,
+          $19, $20, $21::jsonb, $22::text[], 'received', $23, $24, $25, $26, COALESCE($27, now()), $28)
+  ON CONFLICT (channel, external_id) DO NOTHING
+  RETURNING {RETURNING}
+), e AS (
+  INSERT INTO complaint_events (complaint_id, kind, actor, to_status, public, data)
+  SELECT id, 'created', $29, 'received', true, $30::jsonb FROM c
+)
+SELECT * FROM c
+"""
+
+SELECT_BY_EXTERNAL = f"SELECT {COLUMNS} FROM complaints c WHERE c.channel = $1 AND c.external_id = $2"
+
+
+async def create_complaint(
+    conn: asyncpg.Connection,
+    draft: ComplaintDraft,
+    *,
+    actor: str,
+    created_by: str | None,
+    placement: dict[str, Any] | None = None,
+) -> tuple[asyncpg.Record, bool]:
+    """Insert a complaint from a draft; ``(row, True)`` when created.
+
+    ``(existing_row, False)`` when the channel already gave us this
+    ``external_id`` (a redelivery): nothing is written. Runs inside the
+    caller's transaction.
+    """
+    if draft.external_id is not None:
+        existing = await conn.fetchrow(SELECT_BY_EXTERNAL, draft.channel, draft.external_id)
+        if existing is not None:
+            return existing, False
+
+    placement = placement or {}
+    loc = draft.location
+    flags: list[str] = list(placement.get("flags", ()))
+    cell = None
+    if loc is not None:
+        cell = geohash(loc.lat, loc.lon)
+        if not in_service_area(loc.lat, loc.lon):
+            flags.append("outside_service_area")
+    text = " ".join(t for t in (draft.title, draft.description) if t)
+    pii_kinds = sorted({m.kind for m in find_pii(text)})
+    if pii_kinds:
+        flags.append("contains_pii")
+    reporter_id = await resolve_reporter(conn, draft.reporter)
+    received_at = draft.received_at
+    base_time = received_at or datetime.now(UTC)
+    response_due_at = placement.get("response_due_at") or base_time + timedelta(hours=RESPONSE_HOURS)
+    due_at = placement.get("due_at")
+    if due_at is None and placement.get("sla_hours"):
+        due_at = base_time + timedelta(hours=placement["sla_hours"])
+    area = placement.get("area")
+    attachments = [
+        {k: v for k, v in (("url", a.url), ("media_type", a.media_type), ("size", a.size), ("caption", a.caption),
+                           ("filename", a.filename)) if v is not None}
+        for a in draft.attachments
+    ]
+    metadata = dict(draft.metadata)
+    if draft.thread_keys:
+        metadata["thread_keys"] = list(draft.thread_keys)
+    args = (
+        draft.channel,
+        draft.external_id,
+        draft.title,
+        draft.description,
+        draft.category,
+        _json(attachments),
+        draft.language,
+        _json(metadata),
+        loc.lat if loc else None,
+        loc.lon if loc else None,
+        loc.accuracy_m if loc else None,
+        loc.address if loc else None,
+        cell,
+        _json(area) if area else None,
+        (area or {}).get("kelurahan", {}).get("code") if area else None,
+        (area or {}).get("kecamatan", {}).get("code") if area else None,
+        (area or {}).get("kota", {}).get("code") if area else None,
+        reporter_id,
+        draft.privacy,
+        _json(pii_kinds),
+        flags,
+        placement.get("unit_code"),
+        response_due_at,
+        due_at,
+        "on_track" if due_at else None,
+        received_at,
+        created_by,
+        actor,
+        _json({"channel": draft.channel}),
+    )
+    for _attempt in range(5):
+        try:
+            async with conn.transaction():  # a savepoint: a ticket collision retries alone
+                row = await conn.fetchrow(INSERT_SQL, new_ticket(), *args)
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name == "uq_complaints_ticket":
+                continue
+            raise
+        except asyncpg.ForeignKeyViolationError as exc:
+            if exc.constraint_name == "fk_complaints_category_categories":
+                raise UnknownCategory(
+                    f"category: {draft.category!r} is not in the catalogue (GET /v1/categories)",
+                    errors=[{"field": "category", "detail": "unknown category code"}],
+                ) from None
+            raise
+        if row is not None:
+            return row, True
+        # Lost a race on (channel, external_id): the other request's row is committed now.
+        existing = await conn.fetchrow(SELECT_BY_EXTERNAL, draft.channel, draft.external_id)
+        if existing is not None:
+            return existing, False
+    raise AppError("could not allocate a ticket")  # pragma: no cover - 30**8 codes
+
+
+# --------------------------------------------------------------------------- read
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def complaint_view(row: asyncpg.Record | dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
+    """The officer view of a complaint (without reporter and events)."""
+    status = row["status"]
+    location = None
+    if row["lat"] is not None:
+        location = {"lat": row["lat"], "lon": row["lon"], "accuracy_m": row["accuracy_m"], "address": row["address"]}
+    return {
+        "id": row["id"],
+        "ticket": row["ticket"],
+        "channel": row["channel"],
+        "external_id": row["external_id"],
+        "title": row["title"],
+        "description": row["description"],
+        "category": row["category"],
+        "attachments": row["attachments"],
+        "language": row["language"],
+        "metadata": row["metadata"],
+        "location": location,
+        "area": row["area"],
+        "privacy": row["privacy"],
+        "pii": row["pii"],
+        "flags": row["flags"],
+        "status": status,
+        "status_label": lifecycle.label(status),
+        "status_colour": lifecycle.colour(status),
+        "unit": row["unit_code"],
+        "assignee": row["assignee_id"],
+        "due_at": row["due_at"],
+        "response_due_at": row["response_due_at"],
+        "ews_at": row["ews_at"],
+        "sla_state": row["sla_state"],
+        "duplicate_of": row["duplicate_of"],
+        "version": row["version"],
+        "created_at": row["created_at"],
+        "received_at": row["received_at"],
+        "updated_at": row["updated_at"],
+        "allowed_transitions": lifecycle.allowed_next(
+            status, resolved_at=row["resolved_at"], now=now or datetime.now(UTC)
+        ),
+    }
+
+
+def can_view(principal: Principal, row: asyncpg.Record) -> bool:
+    """Secret complaints are for those handling them: supervisors, admins, the
+    officer assigned to it, and the key that took it in."""
+    if row["privacy"] != "secret" or principal.role in ("admin", "supervisor"):
+        return True
+    if principal.officer_id is not None and row["assignee_id"] == principal.officer_id:
+        return True
+    return row["created_by"] == principal.id
+
+
+async def fetch_complaint(conn: asyncpg.Connection, complaint_id: uuid.UUID, *, for_update: bool = False):
+    sql = f"SELECT {COLUMNS} FROM complaints c WHERE c.id = $1" + (" FOR UPDATE" if for_update else "")
+    return await conn.fetchrow(sql, complaint_id)
+
+
+async def visible_complaint(conn: asyncpg.Connection, complaint_id: uuid.UUID, principal: Principal, **kw):
+    row = await fetch_complaint(conn, complaint_id, **kw)
+    if row is None or not can_view(principal, row):
+        # A secret complaint one may not see is indistinguishable from none.
+        raise ComplaintNotFound(f"no complaint {complaint_id}")
+    return row
+
+
+async def reporter_view(conn: asyncpg.Connection, reporter_id: uuid.UUID | None) -> dict[str, Any] | None:
+    if reporter_id is None:
+        return None
+    rows = await conn.fetch(
+        "SELECT r.id, r.name, r.phone, r.email, r.nik, i.kind, i.value FROM reporters r "
+        "LEFT JOIN reporter_identities i ON i.reporter_id = r.id WHERE r.id = $1",
+        reporter_id,
+    )
+    if not rows:
+        return None
+    first = rows[0]
+    handles = {
+        r["kind"]: r["value"] for r in rows if r["kind"] is not None and r["kind"] not in ("phone", "email", "nik")
+    }
+    return {
+        "id": first["id"],
+        "name": first["name"],
+        "phone": first["phone"],
+        "email": first["email"],
+        "nik": first["nik"],
+        "handles": handles,
+    }
+
+
+async def events_view(conn: asyncpg.Connection, complaint_id: uuid.UUID) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        "SELECT id, kind, actor, from_status, to_status, note, public, data, created_at "
+        "FROM complaint_events WHERE complaint_id = $1 ORDER BY id",
+        complaint_id,
+    )
+    return [dict(r) for r in rows]
+
+
+async def full_view(conn: asyncpg.Connection, row: asyncpg.Record) -> dict[str, Any]:
+    view = complaint_view(row)
+    view["reporter"] = await reporter_view(conn, row["reporter_id"])
+    view["events"] = await events_view(conn, row["id"])
+    return view
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+async def append_event(
+    conn: asyncpg.Connection,
+    complaint_id: uuid.UUID,
+    kind: str,
+    actor: str,
+    *,
+    note: str | None = None,
+    public: bool = False,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO complaint_events (complaint_id, kind, actor, from_status, to_status, note, public, data) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)",
+        complaint_id,
+        kind,
+        actor,
+        from_status,
+        to_status,
+        note,
+        public,
+        _json(data or {}),
+    )
+
+
+async def transition(
+    conn: asyncpg.Connection,
+    complaint_id: uuid.UUID,
+    *,
+    status: str,
+    note: str | None,
+    public: bool,
+    principal: Principal,
+    if_match: int | None,
+    duplicate_of: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> asyncpg.Record:
+    """Move a complaint to ``status``; the row lock makes racing moves serial.
+
+    Of two racing requests carrying the same ``If-Match``, the second sees the
+    bumped version and gets 412.
+    """
+    now = now or datetime.now(UTC)
+    row = await visible_complaint(conn, complaint_id, principal, for_update=True)
+    if if_match is not None and if_match != row["version"]:
+        raise PreconditionFailed(
+            f"If-Match {if_match} does not match the current version {row['version']}",
+            current_version=row["version"],
+        )
+    current = row["status"]
+    lifecycle.check_transition(current, status, resolved_at=row["resolved_at"], now=now, role=principal.role)
+    if status == "duplicate":
+        if duplicate_of is None:
+            raise Unprocessable(
+                "duplicate_of: name the complaint this one duplicates",
+                errors=[{"field": "duplicate_of", "detail": "required with status=duplicate"}],
+            )
+        if duplicate_of == complaint_id or await fetch_complaint(conn, duplicate_of) is None:
+            raise Unprocessable(
+                "duplicate_of: no such other complaint",
+                errors=[{"field": "duplicate_of", "detail": "unknown complaint"}],
+            )
+    updated = await conn.fetchrow(
+        f"UPDATE complaints SET status = $2, version = version + 1, updated_at = $3, "
+        f"resolved_at = CASE WHEN $2 = 'resolved' THEN $3 ELSE resolved_at END, "
+        f"duplicate_of = COALESCE($4, duplicate_of) WHERE id = $1 RETURNING {RETURNING}",
+        complaint_id,
+        status,
+        now,
+        duplicate_of,
+    )
+    kind = "merged" if status == "duplicate" else ("reopened" if current == "resolved" else "status_changed")
+    await append_event(
+        conn,
+        complaint_id,
+        kind,
+        principal.actor,
+        note=note,
+        public=public,
+        from_status=current,
+        to_status=status,
+        data={"duplicate_of": str(duplicate_of)} if duplicate_of else None,
+    )
+    return updated
+
+
+async def add_comment(
+    conn: asyncpg.Connection, complaint_id: uuid.UUID, *, note: str, public: bool, principal: Principal
+) -> dict[str, Any]:
+    await visible_complaint(conn, complaint_id, principal, for_update=True)
+    await conn.execute("UPDATE complaints SET updated_at = now() WHERE id = $1", complaint_id)
+    row = await conn.fetchrow(
+        "INSERT INTO complaint_events (complaint_id, kind, actor, note, public) VALUES ($1, 'comment', $2, $3, $4) "
+        "RETURNING id, kind, actor, from_status, to_status, note, public, data, created_at",
+        complaint_id,
+        principal.actor,
+        note,
+        public,
+    )
+    return dict(row)
+
+
+# --------------------------------------------------------------------------- listing
+
+
+def encode_cursor(created_at: datetime, complaint_id: uuid.UUID) -> str:
+    raw = f"{created_at.isoformat()}|{complaint_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        ts, _, cid = raw.partition("|")
+        return datetime.fromisoformat(ts), uuid.UUID(cid)
+    except (ValueError, UnicodeDecodeError):
+        raise Unprocessable(
+            "cursor: not a cursor this API gave out", errors=[{"field": "cursor", "detail": "invalid cursor"}]
+        ) from None
+
+
+class ListFilter:
+    """Builds the WHERE clause of ``GET /v1/complaints`` with numbered parameters."""
+
+    def __init__(self) -> None:
+        self.clauses: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, clause: str, *values: Any) -> None:
+        # clause uses {} placeholders, one per value
+        nums = []
+        for v in values:
+            self.params.append(v)
+            nums.append(f"${len(self.params)}")
+        self.clauses.append(clause.format(*nums))
+
+    def any_of(self, column: str, values: Iterable[str] | None) -> None:
+        vals = [v for v in (values or []) if v]
+        if len(vals) == 1:
+            self.add(f"{column} = {{}}", vals[0])
+        elif vals:
+            self.add(f"{column} = ANY({{}}::text[])", vals)
+
+
+async def list_complaints(
+    conn: asyncpg.Connection, flt: ListFilter, *, limit: int, cursor: str | None
+) -> tuple[list[asyncpg.Record], str | None]:
+    if cursor:
+        ts, cid = decode_cursor(cursor)
+        flt.add("(c.created_at, c.id) < ({}, {})", ts, cid)
+    where = (" WHERE " + " AND ".join(flt.clauses)) if flt.clauses else ""
+    flt.params.append(limit + 1)
+    sql = f"SELECT {COLUMNS} FROM complaints c{where} ORDER BY c.created_at DESC, c.id DESC LIMIT ${len(flt.params)}"
+    rows = await conn.fetch(sql, *flt.params)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor(last["created_at"], last["id"])
+    return rows, next_cursor
+
+
+# --------------------------------------------------------------------------- public tracking
+
+TRACK_SQL = """
+SELECT c.id, c.ticket, c.status, c.category, cat.name AS category_name, c.title, c.description, c.area,
+       c.unit_code, c.lat, c.lon, c.address, c.privacy, c.created_at, c.updated_at
+FROM complaints c LEFT JOIN categories cat ON cat.code = c.category
+WHERE c.ticket = $1 AND c.privacy <> 'secret'
+"""
+TRACK_EVENTS_SQL = """
+SELECT kind, to_status, CASE WHEN public THEN note END AS note, created_at
+FROM complaint_events
+WHERE complaint_id = $1 AND (public OR kind IN ('status_changed', 'reopened', 'merged'))
+  AND kind IN ('created', 'status_changed', 'reopened', 'merged', 'comment', 'follow_up', 'routed')
+ORDER BY id
+"""
+
+
+def _area_name(area: dict[str, Any] | None, level: str) -> str | None:
+    return ((area or {}).get(level) or {}).get("name")
+
+
+async def track(conn: asyncpg.Connection, ticket: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow(TRACK_SQL, ticket)
+    if row is None:
+        return None
+    events = await conn.fetch(TRACK_EVENTS_SQL, row["id"])
+    location = None
+    if row["lat"] is not None:
+        if row["privacy"] == "public":
+            location = {"lat": row["lat"], "lon": row["lon"]}
+        else:
+            # An anonymous report must not lead to the reporter's door: ~110 m.
+            location = {"lat": round(row["lat"], 3), "lon": round(row["lon"], 3)}
+    timeline = []
+    for e in events:
+        st = e["to_status"]
+        timeline.append(
+            {
+                "at": e["created_at"],
+                "kind": e["kind"],
+                "status": st,
+                "status_label": lifecycle.label(st) if st else None,
+                "note": mask_pii(e["note"]) if e["note"] else None,
+            }
+        )
+    status = row["status"]
+    area = row["area"]
+    return {
+        "ticket": row["ticket"],
+        "status": status,
+        "status_label": lifecycle.label(status),
+        "colour": lifecycle.colour(status),
+        "category": row["category"],
+        "category_name": row["category_name"],
+        "title": mask_pii(row["title"]) if row["title"] else None,
+        "description": mask_pii(row["description"]),
+        "kelurahan": _area_name(area, "kelurahan"),
+        "kecamatan": _area_name(area, "kecamatan"),
+        "kota": _area_name(area, "kota"),
+        "unit": None,
+        "location": location,
+        "address": mask_pii(row["address"]) if row["address"] and row["privacy"] == "public" else None,
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "timeline": timeline,
+    }

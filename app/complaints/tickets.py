@@ -1,0 +1,41 @@
+"""Public tracking codes: ``K7M2-Q9XD``.
+
+Eight symbols from an alphabet without look-alikes (no 0, 1, I, L, O, U),
+drawn at random from ``secrets``: 30**8 ~ 6.6e11 codes, so they are neither sequential nor
+guessable, and a collision (retried on the unique index) is rare.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+_TICKET_RE = re.compile(
+    r"(?<![A-Za-z0-9])([%s]{4})-?([%s]{4})(?![A-Za-z0-9])" % (ALPHABET + ALPHABET.lower(), ALPHABET + ALPHABET.lower())
+)
+
+
+def new_ticket() -> str:
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def normalise_ticket(value: str) -> str | None:
+    """Canonical form of a code typed by a person, or None if it is not one."""
+    m = _TICKET_RE.fullmatch(value.strip())
+    if not m:
+        return None
+    return f"{m.group(1).upper()}-{m.group(2).upper()}"
+
+
+def find_ticket(text: str) -> str | None:
+    """The first ticket code quoted in free text (``#K7M2-Q9XD``, ``k7m2-q9xd``).
+
+    Only the hyphenated form is recognised in free text: eight bare letters
+    are too often an ordinary word.
+    """
+    for m in _TICKET_RE.finditer(text or ""):
+        if "-" in m.group(0):
+            return f"{m.group(1).upper()}-{m.group(2).upper()}"
+    return None

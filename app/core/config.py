@@ -1,0 +1,47 @@
+"""Settings, read from the environment (names fixed by contracts.md)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    data_dir: Path = Field(default=Path("./.aduan"), alias="ADUAN_DATA_DIR")
+    admin_key: str | None = Field(default=None, alias="ADUAN_ADMIN_KEY")
+    public_base_url: str = Field(default="http://127.0.0.1:8000", alias="ADUAN_PUBLIC_BASE_URL")
+
+    twitter_consumer_secret: str | None = Field(default=None, alias="ADUAN_TWITTER_CONSUMER_SECRET")
+    # The X account whose mentions are complaints; its own tweets are ignored.
+    twitter_account_id: str | None = Field(default=None, alias="ADUAN_TWITTER_ACCOUNT_ID")
+    facebook_app_secret: str | None = Field(default=None, alias="ADUAN_FACEBOOK_APP_SECRET")
+    facebook_verify_token: str | None = Field(default=None, alias="ADUAN_FACEBOOK_VERIFY_TOKEN")
+    instagram_app_secret: str | None = Field(default=None, alias="ADUAN_INSTAGRAM_APP_SECRET")
+    instagram_verify_token: str | None = Field(default=None, alias="ADUAN_INSTAGRAM_VERIFY_TOKEN")
+    whatsapp_app_secret: str | None = Field(default=None, alias="ADUAN_WHATSAPP_APP_SECRET")
+    whatsapp_verify_token: str | None = Field(default=None, alias="ADUAN_WHATSAPP_VERIFY_TOKEN")
+    mailgun_signing_key: str | None = Field(default=None, alias="ADUAN_MAILGUN_SIGNING_KEY")
+    twilio_auth_token: str | None = Field(default=None, alias="ADUAN_TWILIO_AUTH_TOKEN")
+    sms_gateway_secret: str | None = Field(default=None, alias="ADUAN_SMS_GATEWAY_SECRET")
+    lapor_secret: str | None = Field(default=None, alias="ADUAN_LAPOR_SECRET")
+
+    # Where uploaded photos are kept (local-disk storage default).
+    media_dir: Path | None = Field(default=None, alias="ADUAN_MEDIA_DIR")
+    max_body_bytes: int = Field(default=1024 * 1024, alias="ADUAN_MAX_BODY_BYTES")
+    sla_sweep_interval_s: float = Field(default=60.0, alias="ADUAN_SLA_SWEEP_INTERVAL")
+    log_level: str = Field(default="INFO", alias="ADUAN_LOG_LEVEL")
+
+    @property
+    def media_path(self) -> Path:
+        return self.media_dir or (self.data_dir / "media")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

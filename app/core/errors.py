@@ -1,0 +1,263 @@
+"""One error base class and one renderer: RFC 9457 ``application/problem+json``.
+
+Every error the service answers, its own or the framework's (404, 405, 422),
+leaves through ``problem_response``; no response ever carries a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+import sqlalchemy.exc
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from app.core.db import DB_UNAVAILABLE_ERRORS
+
+log = logging.getLogger("aduan.errors")
+
+PROBLEM_TYPE_BASE = "https://aduan.dev/problems/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class AppError(Exception):
+    """A domain error with its HTTP status and a problem type slug."""
+
+    status: int = 400
+    slug: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None, **extra: Any):
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class NotFound(AppError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Unauthorized(AppError):
+    status, slug, title = 401, "unauthorized", "Missing or unknown API key"
+
+    def __init__(self, detail: str | None = None, **extra: Any):
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"}, **extra)
+
+
+class Forbidden(AppError):
+    status, slug, title = 403, "forbidden", "This key may not do that"
+
+
+class Conflict(AppError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class PreconditionFailed(AppError):
+    status, slug, title = 412, "precondition-failed", "The resource changed since you read it"
+
+
+class PayloadTooLarge(AppError):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class UnsupportedMediaType(AppError):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported content type"
+
+
+class Unprocessable(AppError):
+    status, slug, title = 422, "validation-error", "The request is not valid"
+
+
+class ServiceUnavailable(AppError):
+    status, slug, title = 503, "service-unavailable", "Service unavailable"
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    slug: str | None = None,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + (slug or str(status)),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return Response(
+        orjson.dumps(body, default=str), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
+
+
+def field_errors(errors: list[dict[str, Any]], *, drop_prefix: tuple[str, ...] = ("body",)) -> list[dict[str, Any]]:
+    """Pydantic errors as ``[{"field": "location.lat", "detail": ...}]``."""
+    out = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ())]
+        if loc and loc[0] in drop_prefix:
+            loc = loc[1:]
+        out.append({"field": ".".join(loc) or None, "detail": err.get("msg", "invalid"), "type": err.get("type")})
+    return out
+
+
+def validation_problem(errors: list[dict[str, Any]], instance: str | None = None) -> Response:
+    fields = field_errors(errors)
+    summary = "; ".join(f"{e['field'] or 'body'}: {e['detail']}" for e in fields[:5])
+    return problem_response(
+        422, Unprocessable.title, summary or "invalid request", slug=Unprocessable.slug, instance=instance, errors=fields
+    )
+
+
+_HTTP_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported content type",
+    422: "The request is not valid",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def app_error(request: Request, exc: AppError) -> Response:
+        return problem_response(
+            exc.status,
+            exc.title,
+            exc.detail,
+            slug=exc.slug,
+            instance=request.url.path,
+            headers=exc.headers,
+            **exc.extra,
+        )
+
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        title = _HTTP_TITLES.get(exc.status_code, "Error")
+        detail = exc.detail if isinstance(exc.detail, str) else title
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"No resource at {request.url.path}"
+        if exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}"
+        return problem_response(
+            exc.status_code, title, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
+        )
+
+    async def request_validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return validation_problem(list(exc.errors()), instance=request.url.path)
+
+    async def pydantic_validation_error(request: Request, exc: ValidationError) -> Response:
+        return validation_problem(list(exc.errors()), instance=request.url.path)
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        if _is_db_unavailable(exc):
+            log.warning("database unavailable: %s", type(exc).__name__)
+            return problem_response(
+                503,
+                "Service unavailable",
+                "The database is not reachable; try again shortly.",
+                slug="database-unavailable",
+                instance=request.url.path,
+                headers={"Retry-After": "5"},
+            )
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(
+            500,
+            "Internal server error",
+            "Something went wrong on our side; it has been logged.",
+            slug="internal",
+            instance=request.url.path,
+        )
+
+    app.add_exception_handler(AppError, app_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, request_validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(ValidationError, pydantic_validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, unexpected)
+
+
+def _is_db_unavailable(exc: BaseException) -> bool:
+    seen = 0
+    cur: BaseException | None = exc
+    while cur is not None and seen < 6:
+        if isinstance(cur, sqlalchemy.exc.DBAPIError) and cur.connection_invalidated:
+            return True
+        if isinstance(cur, DB_UNAVAILABLE_ERRORS) or isinstance(
+            cur, sqlalchemy.exc.TimeoutError | sqlalchemy.exc.InterfaceError
+        ):
+            return True
+        cur = cur.__cause__ or cur.__context__
+        seen += 1
+    return False
+
+
+# The error responses every operation may declare in OpenAPI.
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "detail": {"type": "string"}, "type": {"type": "string"}},
+            },
+        },
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+
+
+def problem(status: int, description: str, example_detail: str | None = None) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            PROBLEM_MEDIA_TYPE: {
+                "schema": {"$ref": "#/components/schemas/Problem"},
+                "example": {
+                    "type": PROBLEM_TYPE_BASE + str(status),
+                    "title": _HTTP_TITLES.get(status, "Error"),
+                    "status": status,
+                    "detail": example_detail or description,
+                },
+            }
+        },
+    }
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    texts = {
+        400: "Malformed request (e.g. JSON that does not parse)",
+        401: "Missing or unknown API key",
+        403: "The key's role may not do this",
+        404: "Not found",
+        409: "Conflicts with the current state",
+        412: "If-Match does not match the current version",
+        413: "Body over the size limit",
+        415: "Content type not accepted",
+        422: "A field is invalid; `errors` names it",
+        503: "Database or channel not available",
+    }
+    return {s: problem(s, texts.get(s, "Error")) for s in statuses}

@@ -1,0 +1,194 @@
+"""``create_app()``: lifespan, middleware, error handlers, routers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from starlette.responses import HTMLResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from app.auth.router import router as api_keys_router
+from app.complaints.categories import router as categories_router
+from app.complaints.router import router as complaints_router
+from app.complaints.schemas import ApiKeyIn, CommentIn, ComplaintIn, TransitionIn
+from app.core.config import Settings, get_settings
+from app.core.db import Database, create_engine, resolve_database_url
+from app.core.errors import PROBLEM_SCHEMA, install_error_handlers, problems
+from app.core.http import BodyLimitMiddleware, install_request_invalid_handler, json_response
+from app.routing.placement import Placer
+from app.tracking.router import router as track_router
+
+log = logging.getLogger("aduan")
+
+API_DESCRIPTION = """
+Aduan takes citizens' complaints from 13 channels, maps each channel's native
+format onto one complaint schema, routes it, tracks it through Jakarta CRM's
+status lifecycle with a full history, and shows it to the public without
+personal data.
+
+Authenticate with `Authorization: Bearer <api key>`. Errors are RFC 9457
+`application/problem+json`.
+"""
+
+# Models read by hand from the body (see app.core.http.read_json) that OpenAPI
+# must still describe.
+BODY_MODELS: list[type] = [ComplaintIn, TransitionIn, CommentIn, ApiKeyIn]
+
+
+def _static_dir() -> Path:
+    import fastapi_offline
+
+    return Path(fastapi_offline.__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        url = database_url or resolve_database_url(settings.database_url, settings.data_dir)
+        app.state.db = Database(create_engine(url))
+        app.state.placer = Placer()
+        try:
+            async with app.state.db.raw() as conn:
+                await app.state.placer.load(conn)
+        except Exception as exc:  # the service starts even if the database is late
+            log.warning("could not load the catalogue at start-up: %s", type(exc).__name__)
+        yield
+        await app.state.db.dispose()
+
+    app = FastAPI(
+        title="Aduan",
+        version="0.1.0",
+        summary="Citizen complaint hub: 13 channels, one schema, lifecycle, public tracking",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_tags=[
+            {"name": "complaints", "description": "Canonical intake, reading, lifecycle, comments"},
+            {"name": "public tracking", "description": "What anyone may see, by ticket"},
+            {"name": "categories", "description": "The service catalogue"},
+            {"name": "api keys", "description": "Keys and roles"},
+            {"name": "health", "description": "Liveness and readiness"},
+        ],
+    )
+    app.state.settings = settings
+    app.state.placer = None
+    install_error_handlers(app)
+    install_request_invalid_handler(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default_limit=settings.max_body_bytes,
+        limits={
+            "/v1/channels/jaki": 30 * 1024 * 1024,
+            "/v1/channels/email": 26 * 1024 * 1024,
+            "/v1/areas/import": 32 * 1024 * 1024,
+        },
+    )
+
+    for r in (complaints_router, track_router, categories_router, api_keys_router):
+        app.include_router(r)
+
+    _install_health(app)
+    _install_docs(app)
+    return app
+
+
+def _install_health(app: FastAPI) -> None:
+    @app.get(
+        "/healthz",
+        tags=["health"],
+        operation_id="healthz",
+        summary="Liveness: the process answers (no database call)",
+        responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}},
+    )
+    async def healthz() -> Response:
+        return json_response({"status": "ok"})
+
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        operation_id="readyz",
+        summary="Readiness: the database answers",
+        responses={
+            200: {"content": {"application/json": {"example": {"status": "ready"}}}},
+            **problems(503),
+        },
+    )
+    async def readyz(request: Request) -> Response:
+        from app.core.errors import problem_response
+
+        try:
+            async with asyncio.timeout(3):
+                async with request.app.state.db.raw() as conn:
+                    await conn.fetchval("SELECT 1")
+        except Exception as exc:  # any failure means not ready
+            return problem_response(
+                503, "Not ready", f"database: {type(exc).__name__}", slug="not-ready", instance="/readyz"
+            )
+        return json_response({"status": "ready"})
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Docs served from the package, not a CDN: they work without internet access."""
+    app.mount("/static/docs", StaticFiles(directory=_static_dir()), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Aduan API",
+            swagger_js_url="/static/docs/swagger-ui-bundle.js",
+            swagger_css_url="/static/docs/swagger-ui.css",
+            swagger_favicon_url="/static/docs/favicon.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title="Aduan API",
+            redoc_js_url="/static/docs/redoc.standalone.js",
+            redoc_favicon_url="/static/docs/favicon.png",
+            with_google_fonts=False,
+        )
+
+    def custom_openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        components = schema.setdefault("components", {})
+        schemas = components.setdefault("schemas", {})
+        schemas["Problem"] = PROBLEM_SCHEMA
+        for model in BODY_MODELS + list(getattr(app.state, "extra_body_models", [])):
+            js = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, sub in js.pop("$defs", {}).items():
+                schemas.setdefault(name, sub)
+            schemas[model.__name__] = js
+        components["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "An API key from `aduan keys create`"}
+        }
+        for ops in schema.get("paths", {}).values():
+            for op in ops.values():
+                if isinstance(op, dict) and "401" in op.get("responses", {}):
+                    op["security"] = [{"bearer": []}]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = custom_openapi  # type: ignore[method-assign]

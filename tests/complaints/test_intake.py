@@ -1,0 +1,128 @@
+"""POST /v1/complaints: the canonical intake, through HTTP, on real PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.complaints.tickets import ALPHABET
+
+GEO = {
+    "title": "Jalan berlubang di Jl. Cikini Raya",
+    "description": "Lubang besar di depan halte Cikini, dua motor jatuh minggu ini.",
+    "category": "roads",
+    "location": {"lat": -6.1915, "lon": 106.8412, "accuracy_m": 8, "address": "Jl. Cikini Raya 45"},
+    "reporter": {"name": "Budi Santoso", "phone": "0812-1111-0000"},
+}
+TICKET_RE = re.compile(rf"^[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}$")
+
+
+async def test_geo_tagged_complaint_is_created(client, app_key, officer):
+    r = await client.post("/v1/complaints", json=GEO, headers=app_key)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert TICKET_RE.match(body["ticket"])
+    assert body["status"] == "received" and body["status_label"] == "Menunggu"
+    assert body["channel"] == "jaki" and body["category"] == "roads" and body["version"] == 1
+    assert body["location"]["lat"] == pytest.approx(-6.1915)
+    assert "outside_service_area" not in body["flags"]
+    assert r.headers["location"] == f"/v1/complaints/{body['id']}"
+    got = await client.get(r.headers["location"], headers=officer)
+    assert got.status_code == 200
+    full = got.json()
+    assert full["reporter"]["phone"] == "+6281211110000"
+    assert [e["kind"] for e in full["events"]] == ["created"]
+
+
+async def test_complaint_without_location(client, app_key):
+    r = await client.post(
+        "/v1/complaints", json={"description": "Sampah menumpuk di pinggir kali, bau sekali."}, headers=app_key
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["location"] is None and r.json()["category"] is None
+
+
+async def test_point_outside_jakarta_is_accepted_but_flagged(client, app_key):
+    body = {**GEO, "location": {"lat": -6.9175, "lon": 107.6191}}  # Bandung
+    r = await client.post("/v1/complaints", json=body, headers=app_key)
+    assert r.status_code == 201
+    assert "outside_service_area" in r.json()["flags"]
+
+
+@pytest.mark.parametrize(
+    ("patch", "field"),
+    [
+        ({"location": {"lat": 91, "lon": 106.8}}, "location.lat"),
+        ({"location": {"lat": -6.2, "lon": 181}}, "location.lon"),
+        ({"description": ""}, "description"),
+        ({"description": "   "}, "description"),
+        ({"description": "x" * 5001}, "description"),
+        ({"title": "t" * 201}, "title"),
+        ({"privacy": "hidden"}, "privacy"),
+        ({"reporter": {"phone": "12"}}, "reporter.phone"),
+        ({"reporter": {"nik": "123"}}, "reporter.nik"),
+        ({"unexpected": 1}, "unexpected"),
+        ({"category": "not-a-category"}, "category"),
+    ],
+)
+async def test_invalid_fields_are_named_and_nothing_is_stored(client, app_key, db, patch, field):
+    r = await client.post("/v1/complaints", json={**GEO, **patch}, headers=app_key)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    problem = r.json()
+    assert {"type", "title", "status", "detail"} <= problem.keys() and problem["status"] == 422
+    assert field in [e["field"] for e in problem["errors"]]
+    assert await db.fetchval("SELECT count(*) FROM complaints") == 0
+
+
+async def test_body_over_one_mebibyte_is_413(client, app_key, db):
+    r = await client.post("/v1/complaints", json={**GEO, "metadata": {"x": "a" * (1024 * 1024)}}, headers=app_key)
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert await db.fetchval("SELECT count(*) FROM complaints") == 0
+
+
+async def test_wrong_content_type_is_415(client, app_key):
+    r = await client.post(
+        "/v1/complaints", content=b"description=x", headers={**app_key, "content-type": "application/x-www-form-urlencoded"}
+    )
+    assert r.status_code == 415
+    assert r.json()["status"] == 415
+
+
+async def test_malformed_json_is_400(client, app_key):
+    r = await client.post(
+        "/v1/complaints", content=b'{"description": ', headers={**app_key, "content-type": "application/json"}
+    )
+    assert r.status_code == 400
+    assert "JSON" in r.json()["detail"]
+
+
+async def test_tickets_are_random_and_unique(client, app_key):
+    tickets = set()
+    for i in range(20):
+        r = await client.post("/v1/complaints", json={"description": f"keluhan nomor {i}"}, headers=app_key)
+        tickets.add(r.json()["ticket"])
+    assert len(tickets) == 20
+    assert sorted(tickets) != list(tickets) or len(tickets) < 3  # not issued in sequence
+
+
+async def test_same_person_in_any_phone_form_is_one_reporter(client, app_key, officer):
+    ids = set()
+    for phone in ("081311110000", "6281311110000", "+62 813-1111-0000", "+6281311110000"):
+        r = await client.post(
+            "/v1/complaints", json={"description": "Lampu jalan mati", "reporter": {"phone": phone}}, headers=app_key
+        )
+        full = (await client.get(f"/v1/complaints/{r.json()['id']}", headers=officer)).json()
+        assert full["reporter"]["phone"] == "+6281311110000"
+        ids.add(full["reporter"]["id"])
+    r = await client.post(
+        "/v1/complaints",
+        json={"description": "Lampu jalan mati", "reporter": {"email": "Budi@Example.COM", "phone": "0813 1111 0000"}},
+        headers=app_key,
+    )
+    full = (await client.get(f"/v1/complaints/{r.json()['id']}", headers=officer)).json()
+    assert full["reporter"]["email"] == "budi@example.com"
+    ids.add(full["reporter"]["id"])
+    assert len(ids) == 1
