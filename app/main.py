@@ -186,8 +186,16 @@ def _install_docs(app: FastAPI) -> None:
         }
         for ops in schema.get("paths", {}).values():
             for op in ops.values():
-                if isinstance(op, dict) and "401" in op.get("responses", {}):
+                if not isinstance(op, dict):
+                    continue
+                responses = op.get("responses", {})
+                if "401" in responses:
                     op["security"] = [{"bearer": []}]
+                # FastAPI's own 422 says application/json; ours is a problem.
+                if "422" in responses and "application/problem+json" not in responses["422"].get("content", {}):
+                    responses["422"] = problems(422)[422]
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
         app.openapi_schema = schema
         return schema
 

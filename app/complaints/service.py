@@ -451,8 +451,8 @@ async def transition(
                 errors=[{"field": "duplicate_of", "detail": "unknown complaint"}],
             )
     updated = await conn.fetchrow(
-        f"UPDATE complaints SET status = $2, version = version + 1, updated_at = $3, "
-        f"resolved_at = CASE WHEN $2 = 'resolved' THEN $3 ELSE resolved_at END, "
+        f"UPDATE complaints SET status = $2::text, version = version + 1, updated_at = $3, "
+        f"resolved_at = CASE WHEN $2::text = 'resolved' THEN $3 ELSE resolved_at END, "
         f"duplicate_of = COALESCE($4, duplicate_of) WHERE id = $1 RETURNING {RETURNING}",
         complaint_id,
         status,

@@ -167,17 +167,27 @@ def install_error_handlers(app: FastAPI) -> None:
     async def pydantic_validation_error(request: Request, exc: ValidationError) -> Response:
         return validation_problem(list(exc.errors()), instance=request.url.path)
 
+    def db_unavailable(request: Request) -> Response:
+        return problem_response(
+            503,
+            "Service unavailable",
+            "The database is not reachable; try again shortly.",
+            slug="database-unavailable",
+            instance=request.url.path,
+            headers={"Retry-After": "5"},
+        )
+
+    async def infrastructure_error(request: Request, exc: Exception) -> Response:
+        # Handled here (not by the catch-all) so the answer is final and not re-raised.
+        if _is_db_unavailable(exc):
+            log.warning("database unavailable on %s: %s", request.url.path, type(exc).__name__)
+            return db_unavailable(request)
+        return await unexpected(request, exc)
+
     async def unexpected(request: Request, exc: Exception) -> Response:
         if _is_db_unavailable(exc):
             log.warning("database unavailable: %s", type(exc).__name__)
-            return problem_response(
-                503,
-                "Service unavailable",
-                "The database is not reachable; try again shortly.",
-                slug="database-unavailable",
-                instance=request.url.path,
-                headers={"Retry-After": "5"},
-            )
+            return db_unavailable(request)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(
             500,
@@ -191,6 +201,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, request_validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(ValidationError, pydantic_validation_error)  # type: ignore[arg-type]
+    for cls in (*DB_UNAVAILABLE_ERRORS, sqlalchemy.exc.DBAPIError, sqlalchemy.exc.TimeoutError):
+        app.add_exception_handler(cls, infrastructure_error)
     app.add_exception_handler(Exception, unexpected)
 
 
