@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from app.core.config import Settings
 from app.core.db import embedded_database_url
 from app.main import create_app
 
-ADMIN_KEY = "test-admin-key-" + uuid.uuid4().hex
+ADMIN_KEY = f"test-admin-key-{os.getpid()}"
 REPO = Path(__file__).resolve().parents[1]
 CHANNEL_SECRETS = {
     "ADUAN_TWITTER_CONSUMER_SECRET": "test-twitter-secret",
