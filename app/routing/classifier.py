@@ -1,0 +1,279 @@
+"""Keyword classifier: complaint text -> category code, transparently.
+
+How a text is scored:
+
+1. ``normalise``: lower case, accents, URLs, @mentions and punctuation removed (``#banjir``
+   keeps ``banjir``), SMS shorthand expanded (``_SLANG``), each word reduced to a rough stem
+   (``stem``). Keyword phrases go through the same steps, so both sides meet in one form.
+2. Phrases are matched over the stemmed words, longest first (then leftmost); every word counts
+   toward at most one phrase occurrence, so "lampu lalu lintas" scores for traffic and not also
+   "lampu" for street lights. A phrase found several times counts once; the same phrase listed
+   under two categories counts for both.
+3. A category's score is the sum of the weights of its phrases found. With ``top`` the best
+   score and ``total`` the sum over all categories:
+   ``confidence = (top / total) * (1 - exp(-top / 2))``, i.e. how dominant the winner is times
+   how much evidence there is (one weight-1 word gives 0.39, one weight-3 phrase 0.78, two
+   weight-3 phrases 0.95). Below ``threshold`` the category is None.
+
+Ties are broken by the order of the keyword dict (the catalogue order), so the result is
+deterministic. Compiled keyword sets are cached by content, so calling ``classify`` with the
+same (even mutated-then-restored) dict does not recompile, and a mutated dict is recompiled.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+DEFAULT_THRESHOLD = 0.3
+_EVIDENCE_SCALE = 2.0
+
+_URL_RE = re.compile(r"https?://\S+|www\.\S+")
+_MENTION_RE = re.compile(r"@\w+")
+_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+_REPEAT_RE = re.compile(r"(.)\1{2,}")
+
+# Shorthand as it appears in SMS and tweets; mapped before stemming.
+_SLANG: dict[str, str] = {
+    "jl": "jalan", "jln": "jalan", "jlan": "jalan", "bgt": "banget", "bngt": "banget",
+    "gk": "tidak", "ga": "tidak", "gak": "tidak", "nggak": "tidak", "ngga": "tidak", "engga": "tidak",
+    "enggak": "tidak", "tdk": "tidak", "tak": "tidak", "g": "tidak", "yg": "yang", "dgn": "dengan",
+    "dg": "dengan", "sdh": "sudah", "udh": "sudah", "udah": "sudah", "dah": "sudah", "blm": "belum",
+    "blom": "belum", "tlg": "tolong", "tolongin": "tolong", "mhn": "mohon", "krn": "karena",
+    "karna": "karena", "dr": "dari", "utk": "untuk", "untk": "untuk", "sy": "saya", "sya": "saya",
+    "gw": "saya", "gue": "saya", "aku": "saya", "org": "orang", "bnyk": "banyak", "byk": "banyak",
+    "skrg": "sekarang", "lg": "lagi", "jg": "juga", "tp": "tapi", "sm": "sama", "bs": "bisa",
+    "trs": "terus", "msh": "masih", "kmrn": "kemarin", "hr": "hari", "mlm": "malam", "rmh": "rumah",
+    "sklh": "sekolah", "kpd": "kepada", "pd": "pada", "sgt": "sangat", "dpn": "depan",
+    "blkg": "belakang", "dkt": "dekat", "pak": "bapak", "bu": "ibu", "lmp": "lampu",
+    "smpah": "sampah", "sampa": "sampah", "bnjr": "banjir", "bnjir": "banjir",
+    "prkr": "parkir", "parkr": "parkir", "mcet": "macet", "mct": "macet",
+    "aprt": "aparat", "brisik": "berisik", "brsk": "berisik",
+}  # fmt: skip
+
+_MIN_STEM = 4
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A rough Indonesian stem: particles, then one suffix, then one prefix (with meN-/peN- rules).
+
+    It is not a dictionary stemmer: it only has to map affixed forms of complaint words onto one
+    form, identically for text and keywords ("berlubang" and "lubangnya" -> "lubang";
+    "tergenang" and "genangan" -> "genang"; "menumpuk" -> "tumpuk"; "kebakaran" -> "bakar").
+    Nothing is stripped when fewer than four letters would remain ("jalan" stays "jalan").
+    """
+    w = word
+    for suffix in ("nya", "lah", "kah", "pun"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)]
+            break
+    had_an = False
+    for suffix in ("kan", "an", "i"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= _MIN_STEM:
+            w = w[: -len(suffix)]
+            had_an = suffix == "an"
+            break
+    return _strip_prefix(w, had_an)
+
+
+def _strip_prefix(w: str, had_an: bool) -> str:
+    def ok(rest: str) -> bool:
+        return len(rest) >= _MIN_STEM
+
+    vowels = "aeiou"
+    for pre in ("meny", "peny"):
+        if w.startswith(pre) and len(w) > 4 and w[4] in vowels and ok("s" + w[4:]):
+            return "s" + w[4:]
+    for pre in ("meng", "peng"):
+        if w.startswith(pre) and len(w) > 4 and (w[4] in vowels or w[4] in "gkh") and ok(w[4:]):
+            return w[4:]
+    for pre in ("mem", "pem"):
+        if w.startswith(pre) and len(w) > 3:
+            if w[3] in vowels and ok("p" + w[3:]):
+                return "p" + w[3:]
+            if w[3] in "bfpv" and ok(w[3:]):
+                return w[3:]
+    for pre in ("men", "pen"):
+        if w.startswith(pre) and len(w) > 3:
+            if w[3] in vowels and ok("t" + w[3:]):
+                return "t" + w[3:]
+            if w[3] in "cdjtsz" and ok(w[3:]):
+                return w[3:]
+    for pre in ("ber", "ter", "per"):
+        if w.startswith(pre) and len(w) > 3 and ok(w[3:]):
+            return w[3:]
+    for pre in ("me", "pe"):
+        if w.startswith(pre) and len(w) > 2 and w[2] in "lrwymn" and ok(w[2:]):
+            return w[2:]
+    if w.startswith("di") and ok(w[2:]):
+        return w[2:]
+    # ke- is only a prefix in the ke-...-an confix (kebakaran, kemacetan); "kena", "kebun" stay.
+    if had_an and w.startswith("ke") and ok(w[2:]):
+        return w[2:]
+    return w
+
+
+def normalise(text: str) -> list[str]:
+    """Text -> list of stemmed words (the form keywords are matched in)."""
+    t = unicodedata.normalize("NFKD", text.lower())
+    t = "".join(ch for ch in t if not unicodedata.combining(ch))
+    t = _URL_RE.sub(" ", t)
+    t = _MENTION_RE.sub(" ", t)
+    out: list[str] = []
+    for raw in _WORD_RE.findall(t):
+        # "bangettt", "sampahhh": three or more repeats are emphasis, not spelling.
+        w = _REPEAT_RE.sub(r"\1", raw)
+        # Reduplication written with a digit ("mati2", "kali2"): keep the base word.
+        if len(w) > 2 and w[-1] == "2" and w[:-1].isalpha():
+            w = w[:-1]
+        w = _SLANG.get(w, w)
+        out.extend(stem(part) for part in w.split())
+    return out
+
+
+# --------------------------------------------------------------------------- compiled keywords
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    words: tuple[str, ...]
+    category: str
+    weight: float
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordModel:
+    """Keywords compiled for matching: a first-word index of phrases, longest first."""
+
+    categories: tuple[str, ...]
+    by_first: Mapping[str, tuple[_Phrase, ...]]
+    max_len: int
+
+
+def parse_keyword(entry: str | tuple[str, float]) -> tuple[str, float]:
+    """``"got mampet:3"`` or ``("got mampet", 3)`` -> ("got mampet", 3.0); bare phrase weighs 1."""
+    if isinstance(entry, tuple):
+        phrase, weight = entry
+        return phrase, float(weight)
+    phrase, sep, tail = entry.rpartition(":")
+    if sep:
+        try:
+            return phrase, float(tail)
+        except ValueError:
+            pass
+    return entry, 1.0
+
+
+def compile_keywords(keywords: Mapping[str, Sequence[str | tuple[str, float]]]) -> KeywordModel:
+    # Entries that normalise to the same words in one category ("banjir", "kebanjiran") are one
+    # phrase with the highest weight listed, so listing affixed forms never double-counts.
+    merged: dict[tuple[tuple[str, ...], str], _Phrase] = {}
+    for category, entries in keywords.items():
+        for entry in entries:
+            phrase, weight = parse_keyword(entry)
+            if not (weight > 0 and math.isfinite(weight)):
+                raise ValueError(f"keyword {entry!r} of {category!r}: weight must be a positive number")
+            words = tuple(normalise(phrase))
+            if not words:
+                raise ValueError(f"keyword {entry!r} of {category!r} has no words")
+            current = merged.get((words, category))
+            if current is None or weight > current.weight:
+                merged[(words, category)] = _Phrase(words, category, weight, str(entry))
+    by_first: dict[str, list[_Phrase]] = {}
+    for p in merged.values():
+        by_first.setdefault(p.words[0], []).append(p)
+    max_len = max((len(p.words) for p in merged.values()), default=1)
+    frozen = {first: tuple(sorted(items, key=lambda p: -len(p.words))) for first, items in by_first.items()}
+    return KeywordModel(tuple(keywords), frozen, max_len)
+
+
+_CACHE: OrderedDict[int, KeywordModel] = OrderedDict()
+_CACHE_SIZE = 16
+
+
+def _fingerprint(keywords: Mapping[str, Sequence[str | tuple[str, float]]]) -> int:
+    return hash(tuple((k, tuple(v)) for k, v in keywords.items()))
+
+
+def _model_for(keywords: Mapping[str, Sequence[str | tuple[str, float]]] | KeywordModel) -> KeywordModel:
+    if isinstance(keywords, KeywordModel):
+        return keywords
+    key = _fingerprint(keywords)
+    model = _CACHE.get(key)
+    if model is None:
+        model = compile_keywords(keywords)
+        _CACHE[key] = model
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    else:
+        _CACHE.move_to_end(key)
+    return model
+
+
+# --------------------------------------------------------------------------- classify
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    category: str | None
+    confidence: float
+    scores: dict[str, float]
+    # category -> the keyword entries that matched, for explaining a decision to an officer.
+    matched: dict[str, list[str]] = field(default_factory=dict)
+
+
+def classify(
+    text: str,
+    keywords: Mapping[str, Sequence[str | tuple[str, float]]] | KeywordModel,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> Classification:
+    if not 0 <= threshold <= 1:
+        raise ValueError("threshold must be within 0..1")
+    model = _model_for(keywords)
+    words = normalise(text)
+    # All phrase occurrences, then the longest first claim their words: "motor parkir di trotoar"
+    # is read as "parkir di trotoar" rather than "motor parkir" + "trotoar".
+    found: list[tuple[int, int, _Phrase]] = []
+    for i, word in enumerate(words):
+        for phrase in model.by_first.get(word, ()):
+            k = len(phrase.words)
+            if tuple(words[i : i + k]) == phrase.words:
+                found.append((k, i, phrase))
+    found.sort(key=lambda f: (-f[0], f[1]))
+    used = [False] * len(words)
+    claimed: dict[tuple[int, int], bool] = {}
+    scores: dict[str, float] = {}
+    matched: dict[str, list[str]] = {}
+    seen: set[_Phrase] = set()
+    for k, i, phrase in found:
+        span = (i, k)
+        if span not in claimed:
+            if any(used[i : i + k]):
+                continue
+            for j in range(i, i + k):
+                used[j] = True
+            claimed[span] = True
+        # Words claimed by a span count for every category listing that same phrase there.
+        if phrase in seen:
+            continue
+        seen.add(phrase)
+        scores[phrase.category] = scores.get(phrase.category, 0.0) + phrase.weight
+        matched.setdefault(phrase.category, []).append(phrase.source)
+
+    if not scores:
+        return Classification(None, 0.0, {}, {})
+    order = {c: idx for idx, c in enumerate(model.categories)}
+    best = min(scores, key=lambda c: (-scores[c], order.get(c, len(order))))
+    top = scores[best]
+    total = sum(scores.values())
+    confidence = round((top / total) * (1 - math.exp(-top / _EVIDENCE_SCALE)), 4)
+    category = best if confidence >= threshold else None
+    ordered = dict(sorted(scores.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order)))))
+    return Classification(category, confidence, ordered, matched)
