@@ -129,13 +129,10 @@ async def create_complaint(
                         "Idempotent-Replayed": "true",
                     },
                 )
-        placement = await placer.place(conn, draft) if placer else None
-        row, created = await service.create_complaint(
-            conn, draft, actor=principal.actor, created_by=principal.id, placement=placement
+        row, created = await service.intake(
+            conn, draft, placer=placer, actor=principal.actor, created_by=principal.id
         )
         view = service.complaint_view(row)
-        if created and placer:
-            await placer.after_create(conn, row, draft)
         if idempotency_key:
             await conn.execute(
                 "UPDATE idempotency_keys SET status_code = $3, response = $4::jsonb WHERE principal = $1 AND key = $2",

@@ -190,6 +190,7 @@ async def create_complaint(
             return existing, False
 
     placement = placement or {}
+    category = draft.category or placement.get("category")
     loc = draft.location
     flags: list[str] = list(placement.get("flags", ()))
     cell = None
@@ -215,6 +216,7 @@ async def create_complaint(
         for a in draft.attachments
     ]
     metadata = dict(draft.metadata)
+    metadata.update(placement.get("metadata", {}))
     if draft.thread_keys:
         metadata["thread_keys"] = list(draft.thread_keys)
     args = (
@@ -222,7 +224,7 @@ async def create_complaint(
         draft.external_id,
         draft.title,
         draft.description,
-        draft.category,
+        category,
         _json(attachments),
         draft.language,
         _json(metadata),
@@ -264,12 +266,36 @@ async def create_complaint(
                 ) from None
             raise
         if row is not None:
+            if draft.thread_keys or draft.external_id:
+                await conn.execute(
+                    "INSERT INTO complaint_threads (channel, key, complaint_id) "
+                    "SELECT $1, k, $3 FROM unnest($2::text[]) AS k ON CONFLICT DO NOTHING",
+                    draft.channel,
+                    list(dict.fromkeys([*draft.thread_keys, *([draft.external_id] if draft.external_id else [])])),
+                    row["id"],
+                )
             return row, True
         # Lost a race on (channel, external_id): the other request's row is committed now.
         existing = await conn.fetchrow(SELECT_BY_EXTERNAL, draft.channel, draft.external_id)
         if existing is not None:
             return existing, False
     raise AppError("could not allocate a ticket")  # pragma: no cover - 30**8 codes
+
+
+async def intake(
+    conn: asyncpg.Connection, draft: ComplaintDraft, *, placer: Any, actor: str, created_by: str | None
+) -> tuple[asyncpg.Record, bool]:
+    """Every new complaint, whatever the channel: place it, create it, hand it on.
+
+    ``placer`` (``app.routing.placement.Placer``) derives area, category, unit
+    and deadlines before the insert, and routes/assigns after it, in the same
+    transaction.
+    """
+    placement = await placer.place(conn, draft) if placer else None
+    row, created = await create_complaint(conn, draft, actor=actor, created_by=created_by, placement=placement)
+    if created and placer:
+        row = await placer.after_create(conn, row, draft) or row
+    return row, created
 
 
 # --------------------------------------------------------------------------- read

@@ -26,7 +26,10 @@ class Placer:
     async def place(self, conn: asyncpg.Connection, draft: ComplaintDraft) -> dict[str, Any]:
         return {"sla_hours": self.sla_hours.get(draft.category or "", 168)}
 
-    async def after_create(self, conn: asyncpg.Connection, row: asyncpg.Record, draft: ComplaintDraft) -> None:
+    async def after_create(
+        self, conn: asyncpg.Connection, row: asyncpg.Record, draft: ComplaintDraft
+    ) -> asyncpg.Record | None:
+        """Route and assign the new complaint; return the updated row (or None if unchanged)."""
         return None
 
     async def after_transition(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
