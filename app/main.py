@@ -16,6 +16,12 @@ from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from app.auth.router import router as api_keys_router
+from app.channels.inbound import Pipeline
+from app.channels.router import admin_router as inbound_router
+from app.channels.router import install_channel_errors
+from app.channels.router import router as channels_router
+from app.channels.schemas import JakiReport, LaporEvent, MediaClipping, OfficeIntake, SmsGatewayMessage
+from app.channels.storage import LocalStorage
 from app.complaints.categories import router as categories_router
 from app.complaints.router import router as complaints_router
 from app.complaints.schemas import ApiKeyIn, CommentIn, ComplaintIn, TransitionIn
@@ -40,7 +46,17 @@ Authenticate with `Authorization: Bearer <api key>`. Errors are RFC 9457
 
 # Models read by hand from the body (see app.core.http.read_json) that OpenAPI
 # must still describe.
-BODY_MODELS: list[type] = [ComplaintIn, TransitionIn, CommentIn, ApiKeyIn]
+BODY_MODELS: list[type] = [
+    ComplaintIn,
+    TransitionIn,
+    CommentIn,
+    ApiKeyIn,
+    OfficeIntake,
+    MediaClipping,
+    JakiReport,
+    SmsGatewayMessage,
+    LaporEvent,
+]
 
 
 def _static_dir() -> Path:
@@ -62,7 +78,12 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
                 await app.state.placer.load(conn)
         except Exception as exc:  # the service starts even if the database is late
             log.warning("could not load the catalogue at start-up: %s", type(exc).__name__)
+        app.state.pipeline = Pipeline(app.state.db, app.state.placer)
+        background = [asyncio.create_task(_flush_fragments_forever(app), name="sms-fragment-flush")]
         yield
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         await app.state.db.dispose()
 
     app = FastAPI(
@@ -78,13 +99,17 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             {"name": "public tracking", "description": "What anyone may see, by ticket"},
             {"name": "categories", "description": "The service catalogue"},
             {"name": "api keys", "description": "Keys and roles"},
+            {"name": "channels", "description": "One endpoint per source, in the source's native format"},
+            {"name": "inbound review", "description": "Stored deliveries that could not be mapped"},
             {"name": "health", "description": "Liveness and readiness"},
         ],
     )
     app.state.settings = settings
     app.state.placer = None
+    app.state.storage = LocalStorage(settings.media_path)
     install_error_handlers(app)
     install_request_invalid_handler(app)
+    install_channel_errors(app)
     app.add_middleware(
         BodyLimitMiddleware,
         default_limit=settings.max_body_bytes,
@@ -95,12 +120,22 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         },
     )
 
-    for r in (complaints_router, track_router, categories_router, api_keys_router):
+    for r in (complaints_router, track_router, categories_router, api_keys_router, channels_router, inbound_router):
         app.include_router(r)
 
     _install_health(app)
     _install_docs(app)
     return app
+
+
+async def _flush_fragments_forever(app: FastAPI, interval_s: float = 60.0) -> None:
+    """Incomplete concatenated SMS become complaints after their timeout (nothing waits forever)."""
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await app.state.pipeline.flush_stale_fragments()
+        except Exception:  # keep the loop alive; the next round retries
+            log.exception("flushing SMS fragments failed")
 
 
 def _install_health(app: FastAPI) -> None:

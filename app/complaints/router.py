@@ -163,6 +163,7 @@ async def list_complaints(
     channel: Annotated[list[str] | None, Query()] = None,
     category: Annotated[list[str] | None, Query()] = None,
     privacy: PrivacyCode | None = None,
+    external_id: Annotated[str | None, Query(max_length=500, description="the source's own id")] = None,
     created_from: Annotated[datetime | None, Query(description="created_at >= this")] = None,
     created_to: Annotated[datetime | None, Query(description="created_at < this")] = None,
     q: Annotated[str | None, Query(min_length=2, max_length=200, description="text contains (title, description)")] = None,
@@ -180,6 +181,8 @@ async def list_complaints(
     flt.any_of("c.category", category)
     if privacy:
         flt.add("c.privacy = {}", privacy)
+    if external_id:
+        flt.add("c.external_id = {}", external_id)
     for value, name in ((created_from, "created_from"), (created_to, "created_to")):
         if value is not None and value.tzinfo is None:
             raise Unprocessable(f"{name}: give a UTC offset", errors=[{"field": name, "detail": "naive datetime"}])

@@ -170,5 +170,22 @@ class LaporAdapter:
             return [_created(ev)]
         return [_followed_up(ev)]
 
+    @staticmethod
+    def redact_raw(body: bytes) -> bytes | None:
+        """The archived body of an ``anonim`` report without the reporter.
+
+        ``anonim`` means no identity is stored at all, the raw archive included;
+        the pipeline calls this once the delivery is mapped (until then the raw
+        bytes are all there is, and they must not be lost).
+        """
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if isinstance(data, dict) and data.get("anonim") is True and data.get("pelapor"):
+            data["pelapor"] = None
+            return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        return None
+
 
 ADAPTER = LaporAdapter()
