@@ -392,7 +392,9 @@ class Pipeline:
 
     async def _deferred(self, conn, d: Deferred, delivery_id) -> dict:  # type: ignore[no-untyped-def]
         channel = (d.metadata or {}).get("channel") or "governor_social"
-        dup = await self._claim(conn, channel, d.external_id, "buffered", delivery_id)
+        # claimed under its own key: the complaint made once the text is fetched
+        # claims the plain id (app.channels.graph)
+        dup = await self._claim(conn, channel, f"deferred:{d.external_id}" if d.external_id else None, "buffered", delivery_id)
         if dup:
             return dup
         return {"action": "buffered", "reason": d.reason, "external_id": d.external_id}
