@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     facebook_verify_token: str | None = Field(default=None, alias="ADUAN_FACEBOOK_VERIFY_TOKEN")
     instagram_app_secret: str | None = Field(default=None, alias="ADUAN_INSTAGRAM_APP_SECRET")
     instagram_verify_token: str | None = Field(default=None, alias="ADUAN_INSTAGRAM_VERIFY_TOKEN")
+    # Graph API token used to fetch the text of Instagram mentions (`aduan mentions fetch`).
+    instagram_access_token: str | None = Field(default=None, alias="ADUAN_INSTAGRAM_ACCESS_TOKEN")
     whatsapp_app_secret: str | None = Field(default=None, alias="ADUAN_WHATSAPP_APP_SECRET")
     whatsapp_verify_token: str | None = Field(default=None, alias="ADUAN_WHATSAPP_VERIFY_TOKEN")
     mailgun_signing_key: str | None = Field(default=None, alias="ADUAN_MAILGUN_SIGNING_KEY")
