@@ -6,7 +6,19 @@ the aggregator, WhatsApp); each endpoint has exactly one adapter.
 
 from __future__ import annotations
 
-from app.channels.adapters import email, facebook, instagram, jaki, lapor, media, offices, sms_gateway, twilio, twitter, whatsapp
+from app.channels.adapters import (
+    email,
+    facebook,
+    instagram,
+    jaki,
+    lapor,
+    media,
+    offices,
+    sms_gateway,
+    twilio,
+    twitter,
+    whatsapp,
+)
 from app.channels.base import Adapter
 
 OFFICES = offices.OFFICES

@@ -11,14 +11,16 @@ import re
 import secrets
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
-_TICKET_RE = re.compile(
-    r"(?<![A-Za-z0-9])([%s]{4})-?([%s]{4})(?![A-Za-z0-9])" % (ALPHABET + ALPHABET.lower(), ALPHABET + ALPHABET.lower())
-)
+_SYMBOL = f"[{ALPHABET}{ALPHABET.lower()}]"
+_TICKET_RE = re.compile(rf"(?<![A-Za-z0-9])({_SYMBOL}{{4}})-?({_SYMBOL}{{4}})(?![A-Za-z0-9])")
 
 
 def new_ticket() -> str:
-    raw = "".join(secrets.choice(ALPHABET) for _ in range(8))
-    return f"{raw[:4]}-{raw[4:]}"
+    """A fresh code; it always holds a digit, so no Indonesian word ("SAMA-SAMA") is ever one."""
+    while True:
+        raw = "".join(secrets.choice(ALPHABET) for _ in range(8))
+        if any(ch.isdigit() for ch in raw):
+            return f"{raw[:4]}-{raw[4:]}"
 
 
 def normalise_ticket(value: str) -> str | None:
@@ -32,10 +34,11 @@ def normalise_ticket(value: str) -> str | None:
 def find_ticket(text: str) -> str | None:
     """The first ticket code quoted in free text (``#K7M2-Q9XD``, ``k7m2-q9xd``).
 
-    Only the hyphenated form is recognised in free text: eight bare letters
-    are too often an ordinary word.
+    Only the hyphenated form with at least one digit is recognised in free
+    text (every ticket has one): reduplicated words such as "sama-sama" or
+    "rata-rata" are not codes.
     """
     for m in _TICKET_RE.finditer(text or ""):
-        if "-" in m.group(0):
+        if "-" in m.group(0) and any(ch.isdigit() for ch in m.group(0)):
             return f"{m.group(1).upper()}-{m.group(2).upper()}"
     return None

@@ -11,7 +11,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import AppError, PayloadTooLarge, UnsupportedMediaType, problem_response, validation_problem
+from app.core.errors import (
+    AppError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    problem_response,
+    validation_problem,
+)
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -69,7 +69,7 @@ from app.channels.base import (
     ReporterDraft,
     SignatureError,
 )
-from app.complaints.tickets import ALPHABET
+from app.complaints.tickets import find_ticket
 
 CHANNEL = "email"
 TITLE_MAX = 200
@@ -103,25 +103,9 @@ def verify_mailgun(form: dict[str, str], signing_key: str, now: float, window_s:
 
 # --- text helpers (also used by the SMS adapters) --------------------------------------------------
 
-_TICKET_CLASS = f"[{ALPHABET}]"
-_TICKET_RE = re.compile(
-    rf"(?<![A-Za-z0-9])({_TICKET_CLASS}{{4}})-({_TICKET_CLASS}{{4}})(?![A-Za-z0-9])", re.IGNORECASE
-)
-
-
 def find_ticket_code(text: str | None) -> str | None:
-    """The first ticket code quoted in ``text``, hyphenated form only.
-
-    Unlike ``tickets.find_ticket`` this skips reduplicated words: Indonesian
-    doubles words (``sama-sama``, ``rata-rata``, ``mata-mata``) and those fit the
-    ticket alphabet; a real code repeats its half with probability 30**-4.
-    """
-    for m in _TICKET_RE.finditer(text or ""):
-        head, tail = m.group(1).upper(), m.group(2).upper()
-        if head == tail:
-            continue
-        return f"{head}-{tail}"
-    return None
+    """The first ticket code quoted in ``text`` (see ``tickets.find_ticket``)."""
+    return find_ticket(text or "")
 
 
 class _HtmlText(HTMLParser):
