@@ -9,6 +9,7 @@ expects.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import uuid
@@ -530,6 +531,10 @@ async def office_intake(
 # --------------------------------------------------------------------------- JAKI
 
 
+def _idempotent_report_id(principal: Principal, key: str) -> str:
+    return "idem:" + hashlib.sha256(f"{principal.id}:{key}".encode()).hexdigest()[:40]
+
+
 @router.post(
     "/v1/channels/jaki/reports",
     operation_id="jakiReport",
@@ -537,8 +542,8 @@ async def office_intake(
     description=(
         "Multipart: the `JakiReport` fields as form fields (`lat`, `lon`, `accuracy_m`, `address`, "
         "`reporter_name`, `reporter_phone`, ... or `location`/`reporter` as JSON strings) plus 1-5 `photos` "
-        "(JPEG, PNG, WebP or HEIC by content, 10 MiB each). The GPS fix is required. `client_report_id` makes a "
-        "retried upload return the original ticket."
+        "(JPEG, PNG, WebP or HEIC by content, 10 MiB each). The GPS fix is required. `client_report_id` (or, "
+        "without it, `Idempotency-Key`) makes a retried upload return the original ticket."
     ),
     responses=_responses(400, 401, 403, 413, 415, 422, 503),
     openapi_extra={
@@ -568,8 +573,11 @@ async def office_intake(
 async def jaki_report(request: Request) -> Response:
     principal: Principal = await require("admin", "supervisor", "officer", "app")(request)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    idem = request.headers.get("idempotency-key")
     if is_json(ctype):
         body, payload = await _validated(request, JakiReport)
+        if idem and not payload.get("client_report_id"):
+            payload["client_report_id"] = _idempotent_report_id(principal, idem)
         delivery = _delivery(request, body, context={"payload": payload, "api_key_name": principal.name})
         return await _deliver(request, channel="jaki", endpoint="jaki", delivery=delivery)
     if ctype != "multipart/form-data":
@@ -577,7 +585,10 @@ async def jaki_report(request: Request) -> Response:
     body = await request.body()
     form = await request.form(max_files=10, max_fields=100, max_part_size=MAX_PHOTO_BYTES)
     fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-    uploads = [v for k, v in form.multi_items() if isinstance(v, UploadFile)]
+    if idem and not fields.get("client_report_id"):
+        # a retried upload without the app's own id is still one report
+        fields["client_report_id"] = _idempotent_report_id(principal, idem)
+    uploads = [v for k, v in form.multi_items() if isinstance(v, UploadFile) and k in ("photos", "photos[]")]
     try:
         payload = JakiReport.model_validate(jaki_form_to_payload(fields)).model_dump(mode="json", exclude_unset=True)
         validate_photo_count(len(uploads), multipart=True)

@@ -202,3 +202,26 @@ async def test_inbound_review_is_admin_only(client, officer):
 
 def test_payload_dirs_are_known():
     assert {p.name for p in Path(PAYLOADS).iterdir()} <= set(SIGNED) | {"offices", "media"}
+
+
+async def test_jaki_retry_with_idempotency_key_is_one_report(client, app_key, db):
+    body = {"description": "Pohon tumbang di Jl. Kemang Raya", "location": {"lat": -6.26, "lon": 106.81}}
+    h = {**app_key, "Idempotency-Key": "jaki-retry-" + "x" * 150}
+    first = await client.post("/v1/channels/jaki/reports", json=body, headers=h)
+    again = await client.post("/v1/channels/jaki/reports", json=body, headers=h)
+    assert first.status_code == 201 and again.status_code == 200, again.text
+    assert again.json()["outcomes"][0]["ticket"] == first.json()["outcomes"][0]["ticket"]
+    assert await db.fetchval("SELECT count(*) FROM complaints") == 1
+
+
+async def test_jaki_rejects_a_photo_that_is_not_an_image(client, app_key, db):
+    form = {"description": "Jalan rusak", "lat": "-6.2", "lon": "106.8"}
+    files = [("photos", ("x.jpg", b"MZ\x90\x00 not an image", "image/jpeg"))]
+    r = await client.post("/v1/channels/jaki/reports", data=form, files=files, headers=app_key)
+    assert r.status_code == 422 and "photos.0" in [e["field"] for e in r.json()["errors"]]
+    no_photo = [("notes", ("a.txt", b"catatan", "text/plain"))]
+    r = await client.post("/v1/channels/jaki/reports", data=form, files=no_photo, headers=app_key)
+    assert r.status_code == 422 and "photos" in [e["field"] for e in r.json()["errors"]]
+    r = await client.post("/v1/channels/jaki/reports", data=form, headers=app_key)  # urlencoded
+    assert r.status_code == 415
+    assert await db.fetchval("SELECT count(*) FROM complaints") == 0
