@@ -109,6 +109,89 @@ def cmd_openapi_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_db(fn):  # type: ignore[no-untyped-def]
+    """Migrate, then run ``fn(conn)`` in one transaction on a one-connection pool."""
+    from app.core.db import Database, create_engine
+
+    url = database_url()
+    migrate(url)
+
+    async def run():  # type: ignore[no-untyped-def]
+        db = Database(create_engine(url, pool_size=1, max_overflow=0))
+        try:
+            async with db.transaction() as conn:
+                return await fn(conn)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def _areas_import_order(path: Path) -> tuple[int, str]:
+    # The hierarchy first, so boundaries find their parents' names already there.
+    return (0 if path.suffix.lower() == ".csv" else 1, str(path))
+
+
+def cmd_areas_import(args: argparse.Namespace) -> int:
+    from app.core.errors import AppError
+    from app.routing.service import import_file
+
+    paths = sorted((Path(p) for p in args.paths), key=_areas_import_order)
+    for path in paths:
+        if not path.is_file():
+            print(f"aduan: no file {path}", file=sys.stderr)
+            return 2
+
+    async def run(conn):  # type: ignore[no-untyped-def]
+        results = []
+        for path in paths:
+            results.append(
+                (path, await import_file(conn, path.read_bytes(), csv=path.suffix.lower() == ".csv"))
+            )
+        return results
+
+    try:
+        results = _run_db(run)
+    except AppError as exc:
+        print(f"aduan: {exc.detail} (nothing imported)", file=sys.stderr)
+        return 1
+    for path, result in results:
+        levels = ", ".join(f"{n} {lv}" for lv, n in sorted(result["levels"].items()))
+        print(f"{path}: {result['kind']}, {result['imported']} areas ({levels})")
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from app.routing.seed import seed_demo
+
+    out = _run_db(seed_demo)
+    print(f"units: {out['units_created']} created, {out['units_total']} in all")
+    for o in out["officers_created"]:
+        print(f"officer {o['name']} ({o['role']}, unit {o['unit']}, id {o['id']}): {o['api_key']}")
+    if out["officers_created"]:
+        print("(the officer keys are shown only now)", file=sys.stderr)
+    return 0
+
+
+def cmd_sla_sweep(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from app.routing.sweeper import sweep
+
+    now = None
+    if args.now:
+        now = datetime.fromisoformat(args.now)
+        if now.tzinfo is None:
+            print("aduan: --now needs a UTC offset", file=sys.stderr)
+            return 2
+    out = _run_db(lambda conn: sweep(conn, now))
+    print(
+        f"sla sweep at {out['now'].isoformat()}: {len(out['breached'])} breached, "
+        f"{len(out['at_risk'])} at risk, {len(out['on_track'])} back on track"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="aduan", description="Aduan citizen complaint hub")
     sub = p.add_subparsers(dest="command", required=True)
@@ -136,26 +219,33 @@ def build_parser() -> argparse.ArgumentParser:
     oe.add_argument("path", nargs="?", default="openapi/openapi.json")
     oe.set_defaults(func=cmd_openapi_export)
 
-    EXTENSIONS.extend_parser(sub)
+    a = sub.add_parser("areas", help="administrative areas")
+    asub = a.add_subparsers(dest="areas_command", required=True)
+    ai = asub.add_parser("import", help="import boundaries (.geojson/.json) and hierarchies (.csv)")
+    ai.add_argument("paths", nargs="+", metavar="PATH")
+    ai.set_defaults(func=cmd_areas_import)
+
+    sd = sub.add_parser("seed", help="demo data")
+    sdsub = sd.add_subparsers(dest="seed_command", required=True)
+    sdd = sdsub.add_parser(
+        "demo", help="agencies, sudin per kota, kelurahan units, triage, officers (keys printed once)"
+    )
+    sdd.set_defaults(func=cmd_seed_demo)
+
+    sl = sub.add_parser("sla", help="SLA clocks")
+    slsub = sl.add_subparsers(dest="sla_command", required=True)
+    sls = slsub.add_parser(
+        "sweep", help="one sweep: mark at-risk and breached complaints, escalate (for cron)"
+    )
+    sls.add_argument("--now", help="ISO 8601 time with offset to sweep at (default: now)")
+    sls.set_defaults(func=cmd_sla_sweep)
     return p
 
 
-class _Extensions:
-    """Later capabilities (areas, seed, sla) register their subcommands here."""
-
-    def __init__(self) -> None:
-        self.hooks: list = []
-
-    def extend_parser(self, sub) -> None:  # type: ignore[no-untyped-def]
-        for hook in self.hooks:
-            hook(sub)
-
-
-EXTENSIONS = _Extensions()
-
-
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=os.environ.get("ADUAN_LOG_LEVEL", "INFO").upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("ADUAN_LOG_LEVEL", "INFO").upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -29,7 +29,10 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine, resolve_database_url
 from app.core.errors import PROBLEM_SCHEMA, install_error_handlers, problems
 from app.core.http import BodyLimitMiddleware, install_request_invalid_handler, json_response
+from app.routing import sweeper
 from app.routing.placement import Placer
+from app.routing.router import BODY_MODELS as ROUTING_BODY_MODELS
+from app.routing.router import router as routing_router
 from app.tracking.router import router as track_router
 
 log = logging.getLogger("aduan")
@@ -56,6 +59,7 @@ BODY_MODELS: list[type] = [
     JakiReport,
     SmsGatewayMessage,
     LaporEvent,
+    *ROUTING_BODY_MODELS,
 ]
 
 
@@ -80,6 +84,10 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             log.warning("could not load the catalogue at start-up: %s", type(exc).__name__)
         app.state.pipeline = Pipeline(app.state.db, app.state.placer)
         background = [asyncio.create_task(_flush_fragments_forever(app), name="sms-fragment-flush")]
+        # The SLA sweeper (at risk, breaches, escalation); ADUAN_SLA_SWEEP_INTERVAL <= 0 turns it off.
+        sla_task = sweeper.start(app.state.db, settings.sla_sweep_interval_s)
+        if sla_task is not None:
+            background.append(sla_task)
         yield
         for task in background:
             task.cancel()
@@ -101,6 +109,11 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             {"name": "api keys", "description": "Keys and roles"},
             {"name": "channels", "description": "One endpoint per source, in the source's native format"},
             {"name": "inbound review", "description": "Stored deliveries that could not be mapped"},
+            {"name": "areas", "description": "Administrative areas: import, list, point lookup"},
+            {"name": "routing", "description": "Category and area suggestions from free text"},
+            {"name": "units", "description": "Kelurahan offices, agencies, Suku Dinas, triage; queues"},
+            {"name": "officers", "description": "Officers: areas, categories, capacity; queues"},
+            {"name": "sla", "description": "SLA clocks: at risk, breaches, escalation"},
             {"name": "health", "description": "Liveness and readiness"},
         ],
     )
@@ -122,6 +135,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
 
     for r in (complaints_router, track_router, categories_router, api_keys_router, channels_router, inbound_router):
         app.include_router(r)
+    app.include_router(routing_router)
 
     _install_health(app)
     _install_docs(app)

@@ -97,7 +97,9 @@ async def database_url(pg_server: str) -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    env = {"ADUAN_ADMIN_KEY": ADMIN_KEY, **CHANNEL_SECRETS}
+    # The SLA sweeper is off in tests: they drive it with their own clock (tests/routing/test_sweeper.py),
+    # and a background pass at the real time would add events to other tests' complaints at random.
+    env = {"ADUAN_ADMIN_KEY": ADMIN_KEY, "ADUAN_SLA_SWEEP_INTERVAL": "0", **CHANNEL_SECRETS}
     return Settings(**{k: v for k, v in env.items()}, ADUAN_DATA_DIR=str(REPO / ".aduan-test"))
 
 

@@ -278,7 +278,7 @@ async def transition(
         )
         hooks = request.app.state.placer
         if hooks:
-            await hooks.after_transition(conn, row)
+            row = await hooks.after_transition(conn, row) or row
         view = await service.full_view(conn, row)
     return json_response(view, headers={"ETag": f'"{row["version"]}"'})
 

@@ -580,8 +580,9 @@ async def list_complaints(
 
 TRACK_SQL = """
 SELECT c.id, c.ticket, c.status, c.category, cat.name AS category_name, c.title, c.description, c.area,
-       c.unit_code, c.lat, c.lon, c.address, c.privacy, c.created_at, c.updated_at
+       c.unit_code, u.name AS unit_name, c.lat, c.lon, c.address, c.privacy, c.created_at, c.updated_at
 FROM complaints c LEFT JOIN categories cat ON cat.code = c.category
+LEFT JOIN units u ON u.code = c.unit_code
 WHERE c.ticket = $1 AND c.privacy <> 'secret'
 """
 TRACK_EVENTS_SQL = """
@@ -635,7 +636,8 @@ async def track(conn: asyncpg.Connection, ticket: str) -> dict[str, Any] | None:
         "kelurahan": _area_name(area, "kelurahan"),
         "kecamatan": _area_name(area, "kecamatan"),
         "kota": _area_name(area, "kota"),
-        "unit": None,
+        # The unit handling it, never the officer: citizens see the office, not a person.
+        "unit": row["unit_name"],
         "location": location,
         "address": mask_pii(row["address"]) if row["address"] and row["privacy"] == "public" else None,
         "created_at": row["created_at"],

@@ -1,36 +1,317 @@
 """Where a new complaint goes and when it is due: the hooks intake calls.
 
-The core only needs SLA hours per category; routing (areas, units, officers)
-extends ``Placer`` in ``app.routing.service``.
+``Placer`` keeps the routing state in memory (area STRtree, gazetteer, compiled keywords,
+category SLAs and owners, the unit directory) so that placing a complaint costs no database
+work beyond one statement: it checks the routing revision (reloading the state when another
+process changed areas, units or keywords) and, in the same round trip, takes the advisory lock
+of the unit the complaint will go to. After the insert, one more statement writes the
+``routed`` event and auto-assigns an officer (``app.routing.assignment``).
+
+Core contract (``app.complaints.service.create_complaint``): ``place`` answers a dict with
+``area``, ``category``, ``metadata``, ``unit_code``, ``response_due_at``, ``due_at``, ``flags``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 
 from app.channels.base import ComplaintDraft
+from app.complaints.catalogue import CATEGORIES
+from app.routing import assignment, geo, rules
+from app.routing.classifier import DEFAULT_THRESHOLD, KeywordModel, classify, compile_keywords
+from app.routing.gazetteer import Gazetteer
+from app.routing.sla import deadlines_for
+
+log = logging.getLogger("aduan.routing")
+
+_CATALOGUE_ORDER = {c.code: i for i, c in enumerate(CATEGORIES)}
+_UNLOADED = object()
+
+LEVEL_KEYS = {geo.KELURAHAN: "kelurahan", geo.KECAMATAN: "kecamatan", geo.KOTA: "kota"}
+
+CHECK_AND_LOCK_SQL = f"""
+SELECT (SELECT revision FROM routing_revision WHERE id = 1) AS revision,
+       (SELECT count(*) FROM (SELECT pg_advisory_xact_lock({assignment.LOCK_CLASS}, hashtext(u))
+                              FROM unnest($1::text[]) AS u) AS l) AS locked
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class AreaInfo:
+    code: str
+    level: str
+    name: str
+    parent_code: str | None
+
+
+def level_of_code(code: str) -> str | None:
+    """Kemendagri codes have one dotted part per level: 31 / 31.71 / 31.71.06 / 31.71.06.1003."""
+    return {2: geo.KOTA, 3: geo.KECAMATAN, 4: geo.KELURAHAN}.get(code.count(".") + 1)
 
 
 class Placer:
     """Computes the placement of a draft; called inside the intake transaction."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, threshold: float = DEFAULT_THRESHOLD) -> None:
+        self.threshold = threshold
+        self.revision: Any = _UNLOADED
         self.sla_hours: dict[str, int] = {}
+        self.category_agency: dict[str, str] = {}
+        self.keywords: dict[str, list[str]] = {}
+        self.keyword_model: KeywordModel | None = None
+        self.areas: dict[str, AreaInfo] = {}
+        self.index: geo.AreaIndex | None = None
+        self.gazetteer: Gazetteer | None = None
+        self.units = rules.UnitDirectory()
+        self._reload_lock = asyncio.Lock()
+
+    # ------------------------------------------------------------------ state
 
     async def load(self, conn: asyncpg.Connection) -> None:
-        rows = await conn.fetch("SELECT code, sla_hours FROM categories")
-        self.sla_hours = {r["code"]: r["sla_hours"] for r in rows}
+        """Read everything; the revision is read first, so a change that lands while loading
+        makes the next check reload again rather than be missed."""
+        revision = await conn.fetchval("SELECT revision FROM routing_revision WHERE id = 1")
+        cats = await conn.fetch("SELECT code, agency, sla_hours, keywords FROM categories WHERE active")
+        area_rows = await conn.fetch(
+            "SELECT code, level, name, parent_code, "
+            "CASE WHEN level IN ('kelurahan', 'kecamatan') THEN geometry END AS geometry FROM areas"
+        )
+        unit_rows = await conn.fetch(
+            "SELECT code, name, kind, agency, kota_code, area_codes, categories, active FROM units"
+        )
+        self._apply(revision, cats, area_rows, unit_rows)
+
+    reload = load
+
+    def _apply(self, revision: Any, cats: list, area_rows: list, unit_rows: list) -> None:  # type: ignore[type-arg]
+        ordered = sorted(
+            cats, key=lambda r: (_CATALOGUE_ORDER.get(r["code"], len(_CATALOGUE_ORDER)), r["code"])
+        )
+        sla_hours = {r["code"]: r["sla_hours"] for r in ordered}
+        agency = {r["code"]: r["agency"] for r in ordered}
+        keywords = {r["code"]: list(r["keywords"] or []) for r in ordered if r["keywords"]}
+        try:
+            model = compile_keywords(keywords) if keywords else None
+        except ValueError as exc:  # edits are validated on the way in; never fail intake over one
+            log.error("keywords do not compile, classifier disabled: %s", exc)
+            model = None
+        areas = {r["code"]: AreaInfo(r["code"], r["level"], r["name"], r["parent_code"]) for r in area_rows}
+        boundaries = []
+        for r in area_rows:
+            if r["geometry"] is None:
+                continue
+            kec_code = r["parent_code"] if r["level"] == geo.KELURAHAN else None
+            kota_code = (
+                areas[kec_code].parent_code
+                if kec_code in areas
+                else (kec_code.rsplit(".", 1)[0] if kec_code else None)
+            )
+            if r["level"] == geo.KECAMATAN:
+                kota_code = r["parent_code"]
+            boundaries.append(
+                geo.AreaBoundary(
+                    code=r["code"],
+                    name=r["name"],
+                    level=r["level"],
+                    geometry=geo.from_geojson(r["geometry"]),
+                    kecamatan_code=kec_code,
+                    kecamatan=areas[kec_code].name if kec_code in areas else None,
+                    kota_code=kota_code,
+                    kota=areas[kota_code].name if kota_code in areas else None,
+                )
+            )
+        hierarchy = [geo.AreaRow(a.level, a.code, a.name, a.parent_code) for a in areas.values()]
+        index = geo.AreaIndex(boundaries, hierarchy) if boundaries else None
+        gazetteer = Gazetteer.from_areas(hierarchy) if hierarchy else None
+        units = rules.UnitDirectory.build(rules.unit_infos(unit_rows))
+        # Swap everything at once: a concurrent place() sees either the old or the new state.
+        (
+            self.sla_hours,
+            self.category_agency,
+            self.keywords,
+            self.keyword_model,
+            self.areas,
+            self.index,
+            self.gazetteer,
+            self.units,
+            self.revision,
+        ) = (sla_hours, agency, keywords, model, areas, index, gazetteer, units, revision)
+
+    async def _refresh(self, conn: asyncpg.Connection, seen_revision: Any) -> None:
+        async with self._reload_lock:
+            if self.revision != seen_revision or self.revision is _UNLOADED:
+                await self.load(conn)
+
+    async def ensure_fresh(self, conn: asyncpg.Connection) -> None:
+        revision = await conn.fetchval("SELECT revision FROM routing_revision WHERE id = 1")
+        if revision != self.revision:
+            await self._refresh(conn, revision)
+
+    # ------------------------------------------------------------------ pure parts
+
+    def area_from_hit(self, hit: geo.AreaHit, source: str) -> dict[str, Any]:
+        area: dict[str, Any] = {}
+        for key, code, name in (
+            ("kelurahan", hit.kelurahan_code, hit.kelurahan_name),
+            ("kecamatan", hit.kecamatan_code, hit.kecamatan_name),
+            ("kota", hit.kota_code, hit.kota_name),
+        ):
+            if code:
+                area[key] = {"code": code, "name": name}
+        area["source"] = source
+        return area
+
+    def area_from_code(self, code: str, source: str) -> dict[str, Any] | None:
+        """The area of a Kemendagri code and its ancestors, named when imported."""
+        level = self.areas[code].level if code in self.areas else level_of_code(code)
+        if level not in LEVEL_KEYS:
+            return None
+        area: dict[str, Any] = {}
+        current: str | None = code
+        while current:
+            info = self.areas.get(current)
+            lvl = info.level if info else level_of_code(current)
+            if lvl not in LEVEL_KEYS:
+                break
+            area[LEVEL_KEYS[lvl]] = {"code": current, "name": info.name if info else None}
+            current = info.parent_code if info else (current.rsplit(".", 1)[0] if "." in current else None)
+        area["source"] = source
+        return area
+
+    def areas_in_text(self, text: str) -> list[dict[str, Any]]:
+        if self.gazetteer is None or not text:
+            return []
+        return [
+            {"code": m.code, "level": m.level, "name": m.name, "ambiguous": m.ambiguous}
+            for m in self.gazetteer.find(text)
+        ]
+
+    def area_from_text(self, text: str) -> dict[str, Any] | None:
+        """The first kelurahan the text names without ambiguity, else the first kecamatan."""
+        if self.gazetteer is None or not text:
+            return None
+        matches = [m for m in self.gazetteer.find(text) if not m.ambiguous]
+        for level in (geo.KELURAHAN, geo.KECAMATAN):
+            for m in matches:
+                if m.level == level:
+                    return self.area_from_code(m.code, "text")
+        return None
+
+    def classify(self, text: str):  # type: ignore[no-untyped-def]
+        if self.keyword_model is None or not text:
+            return None
+        return classify(text, self.keyword_model, self.threshold)
+
+    def compute(self, draft: ComplaintDraft, *, now: datetime | None = None) -> dict[str, Any]:
+        """Placement from the in-memory state alone (no I/O)."""
+        text = " ".join(t for t in (draft.title, draft.description) if t)
+        area = None
+        if draft.location is not None and self.index is not None:
+            hit = self.index.lookup(draft.location.lat, draft.location.lon)
+            if hit is not None:
+                area = self.area_from_hit(hit, "point")
+        if area is None and draft.area_code:
+            area = self.area_from_code(draft.area_code, "office")
+        if area is None:
+            area = self.area_from_text(text)
+
+        metadata: dict[str, Any] = {}
+        category = draft.category
+        if category is None:
+            result = self.classify(text)
+            if result is not None:
+                category = result.category
+                metadata["classification"] = {"category": result.category, "confidence": result.confidence}
+        flags = [] if category else ["needs_triage"]
+
+        received_at = draft.received_at or now or datetime.now(UTC)
+        deadlines = deadlines_for(draft.channel, self.sla_hours.get(category or ""), received_at)
+        facts = self.facts(area, category)
+        decision = rules.decide("created", facts, self.units)
+        placement: dict[str, Any] = {
+            "area": area,
+            "metadata": metadata,
+            "unit_code": decision.unit.code if decision else None,
+            "response_due_at": deadlines.first_response_due_at,
+            "due_at": deadlines.resolution_due_at,
+            "flags": flags,
+        }
+        if category and not draft.category:
+            placement["category"] = category
+        return placement
+
+    def facts(self, area: dict[str, Any] | None, category: str | None, current_unit: str | None = None):  # type: ignore[no-untyped-def]
+        area = area or {}
+        return rules.ComplaintFacts(
+            kelurahan_code=(area.get("kelurahan") or {}).get("code"),
+            kecamatan_code=(area.get("kecamatan") or {}).get("code"),
+            kota_code=(area.get("kota") or {}).get("code"),
+            category=category,
+            category_agency=self.category_agency.get(category or ""),
+            current_unit=current_unit,
+        )
+
+    def row_facts(self, row: asyncpg.Record, current_unit: str | None) -> rules.ComplaintFacts:
+        return self.facts(row["area"], row["category"], current_unit)
+
+    # ------------------------------------------------------------------ hooks
 
     async def place(self, conn: asyncpg.Connection, draft: ComplaintDraft) -> dict[str, Any]:
-        return {"sla_hours": self.sla_hours.get(draft.category or "", 168)}
+        placement = self.compute(draft)
+        unit = placement["unit_code"]
+        row = await conn.fetchrow(CHECK_AND_LOCK_SQL, [unit] if unit else [])
+        if row["revision"] != self.revision:
+            await self._refresh(conn, row["revision"])
+            placement = self.compute(draft)
+            if placement["unit_code"] and placement["unit_code"] != unit:
+                await assignment.lock_unit(conn, placement["unit_code"])
+        return placement
 
     async def after_create(
         self, conn: asyncpg.Connection, row: asyncpg.Record, draft: ComplaintDraft
     ) -> asyncpg.Record | None:
-        """Route and assign the new complaint; return the updated row (or None if unchanged)."""
-        return None
+        """Record the hand-over to the first unit and auto-assign there (one statement)."""
+        unit = self.units.get(row["unit_code"])
+        if unit is None:
+            return None
+        decision = rules.decide("created", self.row_facts(row, None), self.units)
+        return await assignment.route_and_assign(
+            conn,
+            row["id"],
+            to_unit=unit,
+            from_unit=None,
+            rule=decision.rule if decision else "created",
+            trigger="created",
+            actor="system:routing",
+            bump_version=False,
+        )
 
-    async def after_transition(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
-        return None
+    async def after_transition(self, conn: asyncpg.Connection, row: asyncpg.Record) -> asyncpg.Record | None:
+        """``coordination`` hands the complaint to the category's agency, ``dispatched`` to the
+        agency's sub-unit for the complaint's kota."""
+        trigger = row["status"]
+        if trigger not in ("coordination", "dispatched"):
+            return None
+        await self.ensure_fresh(conn)
+        decision = rules.decide(trigger, self.row_facts(row, row["unit_code"]), self.units)
+        if decision is None:
+            return None
+        await assignment.lock_unit(conn, decision.unit.code)
+        return await assignment.route_and_assign(
+            conn,
+            row["id"],
+            to_unit=decision.unit,
+            from_unit=self.units.get(row["unit_code"]),
+            from_unit_code=row["unit_code"],
+            rule=decision.rule,
+            trigger=trigger,
+            actor="system:routing",
+            # Part of the transition the caller made (and versioned): its ETag stays valid.
+            bump_version=False,
+        )

@@ -35,12 +35,16 @@ async def test_geo_tagged_complaint_is_created(client, app_key, officer):
     assert [e["kind"] for e in full["events"]] == ["created"]
 
 
-async def test_complaint_without_location(client, app_key):
+async def test_complaint_without_location_gets_a_category_from_its_text(client, app_key):
     r = await client.post(
         "/v1/complaints", json={"description": "Sampah menumpuk di pinggir kali, bau sekali."}, headers=app_key
     )
     assert r.status_code == 201, r.text
-    assert r.json()["location"] is None and r.json()["category"] is None
+    body = r.json()
+    assert body["location"] is None and body["category"] == "rubbish"
+    assert body["metadata"]["classification"]["category"] == "rubbish"
+    r = await client.post("/v1/complaints", json={"description": "Selamat pagi, terima kasih."}, headers=app_key)
+    assert r.json()["category"] is None
 
 
 async def test_point_outside_jakarta_is_accepted_but_flagged(client, app_key):

@@ -1,0 +1,358 @@
+"""Request and response shapes of the routing API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+AreaLevel = Literal["provinsi", "kota_kabupaten", "kecamatan", "kelurahan"]
+UnitKind = Literal["kelurahan", "kecamatan", "kota", "agency", "sudin", "triage"]
+OfficerRole = Literal["officer", "supervisor"]
+
+CODE_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,59}$"
+AREA_CODE_PATTERN = r"^[0-9]+(\.[0-9]+){0,3}$"
+
+
+def _area_codes(values: list[str]) -> list[str]:
+    import re
+
+    for v in values:
+        if not re.match(AREA_CODE_PATTERN, v):
+            raise ValueError(f"{v!r} is not a Kemendagri code like 31.71.06.1003")
+    return list(dict.fromkeys(values))
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# --------------------------------------------------------------------------- areas
+
+
+class AreaRef(BaseModel):
+    code: str
+    name: str | None = None
+
+
+class AreaOut(BaseModel):
+    code: str
+    level: str
+    name: str
+    parent_code: str | None = None
+    bbox: list[float] | None = Field(default=None, description="[min_lon, min_lat, max_lon, max_lat]")
+    has_boundary: bool
+    geometry: dict[str, Any] | None = Field(default=None, description="GeoJSON geometry, with ?geometry=true")
+
+
+class AreaList(BaseModel):
+    items: list[AreaOut]
+    next_cursor: str | None = None
+
+
+class AreaLookupOut(BaseModel):
+    lat: float
+    lon: float
+    kelurahan: AreaRef | None = None
+    kecamatan: AreaRef | None = None
+    kota: AreaRef | None = None
+
+
+class AreaImportOut(BaseModel):
+    kind: Literal["boundaries", "hierarchy"]
+    imported: int
+    levels: dict[str, int]
+    repaired: list[str] = []
+    parents_added: int = 0
+
+
+# --------------------------------------------------------------------------- classify, keywords
+
+
+class ClassifyIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"text": "Got mampet di Kel. Cikini, banjir tiap hujan"}]},
+    )
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class ClassifyArea(BaseModel):
+    code: str
+    level: str
+    name: str
+    ambiguous: bool
+
+
+class ClassifyOut(BaseModel):
+    category: str | None
+    confidence: float = Field(ge=0, le=1)
+    areas: list[ClassifyArea]
+    scores: dict[str, float] = {}
+    matched: dict[str, list[str]] = {}
+
+
+class KeywordsIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"keywords": ["got mampet:3", "banjir:3", "genangan:3", "selokan:2"]}]
+        },
+    )
+    keywords: list[str] = Field(
+        max_length=1000,
+        description='Phrases, each "phrase" or "phrase:weight" (weight > 0; 3 settles the category alone)',
+    )
+
+    @field_validator("keywords")
+    @classmethod
+    def _sizes(cls, values: list[str]) -> list[str]:
+        out = [v.strip() for v in values]
+        if any(not v or len(v) > 120 for v in out):
+            raise ValueError("each keyword is 1 to 120 characters")
+        return out
+
+
+class KeywordsOut(BaseModel):
+    category: str
+    keywords: list[str]
+
+
+# --------------------------------------------------------------------------- units and officers
+
+
+class UnitIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "kel-31.71.06.1003",
+                    "name": "Kelurahan Cikini",
+                    "kind": "kelurahan",
+                    "area_codes": ["31.71.06.1003"],
+                },
+                {
+                    "code": "sudin-sda-31.71",
+                    "name": "Suku Dinas Sumber Daya Air Jakarta Pusat",
+                    "kind": "sudin",
+                    "agency": "sda",
+                    "kota_code": "31.71",
+                    "categories": ["drainage_flood"],
+                },
+            ]
+        },
+    )
+    code: str = Field(
+        pattern=CODE_PATTERN, description="Stable code, lower case: kel-31.71.06.1003, sda, triage"
+    )
+    name: str = Field(min_length=1, max_length=200)
+    kind: UnitKind
+    agency: str | None = Field(default=None, max_length=60, description="OPD code, for kind agency and sudin")
+    kota_code: str | None = Field(default=None, pattern=AREA_CODE_PATTERN)
+    area_codes: list[str] = Field(default_factory=list, max_length=500)
+    categories: list[str] = Field(default_factory=list, max_length=100)
+    active: bool = True
+
+    @field_validator("area_codes")
+    @classmethod
+    def _areas(cls, v: list[str]) -> list[str]:
+        return _area_codes(v)
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> UnitIn:
+        if self.kind in ("agency", "sudin") and not self.agency:
+            raise ValueError(f"agency: required for a unit of kind {self.kind}")
+        if self.kind == "sudin" and not self.kota_code:
+            raise ValueError("kota_code: required for a sudin (the kota it serves)")
+        return self
+
+
+class UnitPatch(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"name": "Kelurahan Cikini (Menteng)", "active": True}]},
+    )
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    agency: str | None = Field(default=None, max_length=60)
+    kota_code: str | None = Field(default=None, pattern=AREA_CODE_PATTERN)
+    area_codes: list[str] | None = Field(default=None, max_length=500)
+    categories: list[str] | None = Field(default=None, max_length=100)
+    active: bool | None = None
+
+    @field_validator("area_codes")
+    @classmethod
+    def _areas(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else _area_codes(v)
+
+
+class UnitOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    agency: str | None = None
+    kota_code: str | None = None
+    area_codes: list[str]
+    categories: list[str]
+    active: bool
+    officers: int | None = None
+    open_complaints: int | None = None
+    unassigned: int | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class UnitList(BaseModel):
+    items: list[UnitOut]
+    next_cursor: str | None = None
+
+
+class OfficerIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Siti Rahmawati",
+                    "unit": "kel-31.71.06.1003",
+                    "role": "officer",
+                    "capacity": 15,
+                    "categories": [],
+                    "area_codes": [],
+                    "api_key": True,
+                }
+            ]
+        },
+    )
+    name: str = Field(min_length=1, max_length=200)
+    unit: str = Field(pattern=CODE_PATTERN, description="Code of the unit the officer belongs to")
+    role: OfficerRole = "officer"
+    area_codes: list[str] = Field(default_factory=list, max_length=500, description="Empty: the whole unit")
+    categories: list[str] = Field(default_factory=list, max_length=100, description="Empty: every category")
+    capacity: int = Field(default=20, ge=0, le=10_000, description="Most open complaints at once")
+    active: bool = True
+    api_key: bool = Field(default=False, description="Also create an API key for the officer (shown once)")
+
+    @field_validator("area_codes")
+    @classmethod
+    def _areas(cls, v: list[str]) -> list[str]:
+        return _area_codes(v)
+
+
+class OfficerPatch(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{"capacity": 10, "active": True}]},
+    )
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    unit: str | None = Field(default=None, pattern=CODE_PATTERN)
+    role: OfficerRole | None = None
+    area_codes: list[str] | None = Field(default=None, max_length=500)
+    categories: list[str] | None = Field(default=None, max_length=100)
+    capacity: int | None = Field(default=None, ge=0, le=10_000)
+    active: bool | None = None
+
+    @field_validator("area_codes")
+    @classmethod
+    def _areas(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else _area_codes(v)
+
+
+class OfficerOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    unit: str
+    unit_name: str | None = None
+    role: str
+    area_codes: list[str]
+    categories: list[str]
+    capacity: int
+    active: bool
+    open_assignments: int
+    last_assigned_at: datetime | None = None
+    created_at: datetime
+    api_key: str | None = Field(default=None, description="Only in the answer that created it")
+
+
+class OfficerList(BaseModel):
+    items: list[OfficerOut]
+    next_cursor: str | None = None
+
+
+# --------------------------------------------------------------------------- assignment, EWS
+
+
+class AssignmentIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {"officer_id": "6f1c2a3e-8a57-4c41-9a0e-1f2b3c4d5e6f", "note": "Dekat lokasi, langsung cek."},
+                {"unit": "sudin-sda-31.71", "note": "Perlu alat berat dari Sudin SDA."},
+            ]
+        },
+    )
+    officer_id: uuid.UUID | None = Field(default=None, description="An officer of the responsible unit")
+    unit: str | None = Field(
+        default=None, pattern=CODE_PATTERN, description="Hand over to this unit (auto-assigns there)"
+    )
+    note: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _one(self) -> AssignmentIn:
+        if (self.officer_id is None) == (self.unit is None):
+            raise ValueError("give exactly one of officer_id or unit")
+        return self
+
+
+class EwsIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {"ews_at": "2026-03-05T17:00:00+07:00", "note": "Menunggu alat berat dari Sudin SDA."}
+            ]
+        },
+    )
+    ews_at: datetime = Field(description="Estimated completion (EWS), with a UTC offset")
+    note: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("ews_at")
+    @classmethod
+    def _aware(cls, v: datetime) -> datetime:
+        if v.tzinfo is None:
+            raise ValueError("must carry a UTC offset, e.g. 2026-03-05T17:00:00+07:00")
+        return v
+
+
+class QueueItem(BaseModel):
+    id: uuid.UUID
+    ticket: str
+    status: str
+    category: str | None = None
+    unit: str | None = None
+    assignee: uuid.UUID | None = None
+    due_at: datetime | None = None
+    response_due_at: datetime | None = None
+    sla_state: str | None = None
+
+
+class QueueList(BaseModel):
+    items: list[dict[str, Any]]
+    next_cursor: str | None = None
+
+
+class SweepOut(BaseModel):
+    now: datetime
+    breached: list[dict[str, Any]]
+    at_risk: list[uuid.UUID]
+    on_track: list[uuid.UUID]
