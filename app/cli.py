@@ -192,6 +192,46 @@ def cmd_sla_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_pipeline(fn):  # type: ignore[no-untyped-def]
+    """Migrate, then run ``fn(pipeline)`` with the intake pipeline of a small pool."""
+    from app.channels.inbound import Pipeline
+    from app.core.db import Database, create_engine
+    from app.routing.placement import Placer
+
+    url = database_url()
+    migrate(url)
+
+    async def run():  # type: ignore[no-untyped-def]
+        db = Database(create_engine(url, pool_size=2, max_overflow=0))
+        try:
+            placer = Placer()
+            async with db.raw() as conn:
+                await placer.load(conn)
+            return await fn(Pipeline(db, placer))
+        finally:
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
+def cmd_inbound_fetch_mentions(args: argparse.Namespace) -> int:
+    from app.channels.graph import GraphApiMentionSource, complete_mentions
+
+    token = get_settings().instagram_access_token
+    if not token:
+        print("aduan: set ADUAN_INSTAGRAM_ACCESS_TOKEN to fetch Instagram mentions", file=sys.stderr)
+        return 2
+    results = _run_pipeline(lambda p: complete_mentions(p, GraphApiMentionSource(token)))
+    print(f"{len(results)} mentions completed: " + ", ".join(r.get("ticket") or r["action"] for r in results))
+    return 0
+
+
+def cmd_inbound_flush_sms(args: argparse.Namespace) -> int:
+    results = _run_pipeline(lambda p: p.flush_stale_fragments())
+    print(f"{len(results)} incomplete SMS turned into complaints")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="aduan", description="Aduan citizen complaint hub")
     sub = p.add_subparsers(dest="command", required=True)
@@ -239,6 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sls.add_argument("--now", help="ISO 8601 time with offset to sweep at (default: now)")
     sls.set_defaults(func=cmd_sla_sweep)
+
+    ib = sub.add_parser("inbound", help="stored inbound deliveries")
+    ibsub = ib.add_subparsers(dest="inbound_command", required=True)
+    ibm = ibsub.add_parser("fetch-mentions", help="fetch the text of stored Instagram mentions (Graph API)")
+    ibm.set_defaults(func=cmd_inbound_fetch_mentions)
+    ibf = ibsub.add_parser("flush-sms", help="turn concatenated SMS still missing parts after 10 minutes into complaints")
+    ibf.set_defaults(func=cmd_inbound_flush_sms)
     return p
 
 

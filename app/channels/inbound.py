@@ -414,22 +414,32 @@ class Pipeline:
             _json(draft_to_json(frag.draft)),
             delivery_id,
         )
-        joined = await conn.fetchrow(
-            "SELECT bool_or(joined_at IS NOT NULL) AS joined FROM message_fragments WHERE group_key = $1",
-            frag.group_key,
+        prior = await conn.fetchrow(
+            "SELECT c.id, c.ticket FROM inbound_events e JOIN complaints c ON c.id = e.complaint_id "
+            "WHERE e.channel = $1 AND e.event_id = $2",
+            channel,
+            frag.draft.external_id,
         )
-        if not inserted or joined["joined"]:
-            # a redelivered part: answer with what its message became, if anything yet
-            prior = await conn.fetchrow(
-                "SELECT c.id, c.ticket FROM inbound_events e JOIN complaints c ON c.id = e.complaint_id "
-                "WHERE e.channel = $1 AND e.event_id = $2",
-                channel,
-                frag.draft.external_id,
-            )
-            if prior:
+        if prior is not None:
+            if not inserted:  # a redelivered part
                 return _result("duplicate", frag.external_id, prior["id"], prior["ticket"])
-            if not inserted:
-                return {"action": "buffered", "reason": "waiting_for_parts", "external_id": frag.external_id}
+            # a part arriving after its message was flushed incomplete: it is added, not lost
+            await service.append_event(
+                conn,
+                prior["id"],
+                "follow_up",
+                f"reporter:{channel}",
+                note=frag.text,
+                data={"external_id": frag.external_id, "late_part": frag.seq, "of": frag.total},
+            )
+            await conn.execute(
+                "UPDATE message_fragments SET joined_at = now() WHERE group_key = $1 AND seq = $2",
+                frag.group_key,
+                frag.seq,
+            )
+            return _result("followed_up", frag.external_id, prior["id"], prior["ticket"])
+        if not inserted:
+            return {"action": "buffered", "reason": "waiting_for_parts", "external_id": frag.external_id}
         parts = await conn.fetch(
             "SELECT seq, text FROM message_fragments WHERE group_key = $1 AND joined_at IS NULL ORDER BY seq",
             frag.group_key,
