@@ -213,8 +213,8 @@ async def list_complaints(
         else:
             flt.add("(c.privacy <> 'secret' OR c.created_by = {})", principal.id)
     async with request.app.state.db.raw() as conn:
-        rows, next_cursor = await service.list_complaints(conn, flt, limit=limit, cursor=cursor)
-    return json_response({"items": [service.complaint_view(r) for r in rows], "next_cursor": next_cursor})
+        body = await service.list_complaints_json(conn, flt, limit=limit, cursor=cursor)
+    return Response(body, media_type="application/json")
 
 
 @router.get(

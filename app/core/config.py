@@ -35,6 +35,9 @@ class Settings(BaseSettings):
 
     # Where uploaded photos are kept (local-disk storage default).
     media_dir: Path | None = Field(default=None, alias="ADUAN_MEDIA_DIR")
+    # Routing on intake (area, category, unit, auto-assignment); off keeps only SLA clocks.
+    routing_enabled: bool = Field(default=True, alias="ADUAN_ROUTING_ENABLED")
+    db_pool_size: int = Field(default=20, alias="ADUAN_DB_POOL_SIZE")
     max_body_bytes: int = Field(default=1024 * 1024, alias="ADUAN_MAX_BODY_BYTES")
     sla_sweep_interval_s: float = Field(default=60.0, alias="ADUAN_SLA_SWEEP_INTERVAL")
     log_level: str = Field(default="INFO", alias="ADUAN_LOG_LEVEL")

@@ -58,7 +58,10 @@ def level_of_code(code: str) -> str | None:
 class Placer:
     """Computes the placement of a draft; called inside the intake transaction."""
 
-    def __init__(self, *, threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(self, *, threshold: float = DEFAULT_THRESHOLD, enabled: bool = True) -> None:
+        # enabled=False (ADUAN_ROUTING_ENABLED=false) keeps only the SLA clocks: the core
+        # intake path the benchmark compares routing against.
+        self.enabled = enabled
         self.threshold = threshold
         self.revision: Any = _UNLOADED
         self.sla_hours: dict[str, int] = {}
@@ -263,6 +266,10 @@ class Placer:
     # ------------------------------------------------------------------ hooks
 
     async def place(self, conn: asyncpg.Connection, draft: ComplaintDraft) -> dict[str, Any]:
+        if not self.enabled:
+            received_at = draft.received_at or datetime.now(UTC)
+            deadlines = deadlines_for(draft.channel, self.sla_hours.get(draft.category or ""), received_at)
+            return {"response_due_at": deadlines.first_response_due_at, "due_at": deadlines.resolution_due_at}
         placement = self.compute(draft)
         unit = placement["unit_code"]
         row = await conn.fetchrow(CHECK_AND_LOCK_SQL, [unit] if unit else [])
@@ -277,6 +284,8 @@ class Placer:
         self, conn: asyncpg.Connection, row: asyncpg.Record, draft: ComplaintDraft
     ) -> asyncpg.Record | None:
         """Record the hand-over to the first unit and auto-assign there (one statement)."""
+        if not self.enabled:
+            return None
         unit = self.units.get(row["unit_code"])
         if unit is None:
             return None
@@ -296,7 +305,7 @@ class Placer:
         """``coordination`` hands the complaint to the category's agency, ``dispatched`` to the
         agency's sub-unit for the complaint's kota."""
         trigger = row["status"]
-        if trigger not in ("coordination", "dispatched"):
+        if not self.enabled or trigger not in ("coordination", "dispatched"):
             return None
         await self.ensure_fresh(conn)
         decision = rules.decide(trigger, self.row_facts(row, row["unit_code"]), self.units)

@@ -64,3 +64,29 @@ async def test_cursor_pages_are_complete_and_stable_under_concurrent_inserts(cli
     assert original <= set(seen)
     assert len(seen) == len(set(seen)), "a complaint appeared on two pages"
     assert pages >= 4
+
+
+async def test_list_items_equal_the_single_complaint_view(client, app_key, officer):
+    """The list is rendered by PostgreSQL, the single view by Python: they must agree."""
+    c = (await client.post("/v1/complaints", json={
+        "title": "Lampu mati", "description": "Lampu PJU mati, hubungi 0812-1111-2222", "category": "street_lights",
+        "location": {"lat": -6.1915, "lon": 106.8412, "accuracy_m": 8.5, "address": "Jl. Cikini Raya"},
+        "attachments": [{"url": "https://example.com/a.jpg", "media_type": "image/jpeg"}],
+        "metadata": {"app_version": "4.2.1", "nested": {"x": [1, 2.5, None]}}, "privacy": "anonymous",
+    }, headers=app_key)).json()
+    plain = (await client.post("/v1/complaints", json={"description": "Trotoar rusak"}, headers=app_key)).json()
+    for status in ("in_progress", "pending_validation", "resolved"):
+        await client.post(f"/v1/complaints/{c['id']}/transitions", json={"status": status}, headers=officer)
+    listed = {i["id"]: i for i in (await client.get("/v1/complaints", headers=officer)).json()["items"]}
+    def same_instants(view: dict) -> dict:
+        # RFC 3339 either way; PostgreSQL drops trailing zeros of the fraction
+        for key in ("created_at", "received_at", "updated_at", "due_at", "response_due_at", "ews_at"):
+            if view[key] is not None:
+                view[key] = datetime.fromisoformat(view[key])
+        return view
+
+    for cid in (c["id"], plain["id"]):
+        single = (await client.get(f"/v1/complaints/{cid}", headers=officer)).json()
+        single.pop("reporter"), single.pop("events")
+        assert same_instants(listed[cid]) == same_instants(single)
+    assert listed[c["id"]]["allowed_transitions"] == ["in_progress"]
