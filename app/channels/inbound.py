@@ -167,6 +167,8 @@ class Pipeline:
             except Exception as exc:
                 if isinstance(exc, service.UnknownCategory):
                     reason = exc.detail
+                elif isinstance(exc, AdapterError):
+                    reason = str(exc)
                 else:
                     log.exception("applying %s outcome of delivery %s failed", channel, delivery_id)
                     reason = f"{type(exc).__name__}"

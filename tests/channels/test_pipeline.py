@@ -225,3 +225,21 @@ async def test_jaki_rejects_a_photo_that_is_not_an_image(client, app_key, db):
     r = await client.post("/v1/channels/jaki/reports", data=form, headers=app_key)  # urlencoded
     assert r.status_code == 415
     assert await db.fetchval("SELECT count(*) FROM complaints") == 0
+
+
+async def test_follow_up_on_an_unknown_report_is_kept_and_applies_on_retry(client, admin, db):
+    from tests.channels.test_cross_channel import _lapor, _post_json
+
+    follow = {"event_id": "evt-9", "event": "laporan.tanggapan_pelapor", "tracking_id": "777001", "status": "Ditindaklanjuti",
+              "tanggapan": {"oleh": "pelapor", "isi": "Masih mati sampai sekarang.", "waktu": "2026-03-03T08:00:00+07:00"}}
+    r = await _post_json(client, "/v1/channels/lapor/webhook", follow, "x-lapor-signature", "ADUAN_LAPOR_SECRET")
+    assert r.status_code == 202 and r.json()["outcomes"][0]["action"] == "failed"
+    assert "no known complaint" in r.json()["outcomes"][0]["reason"]
+    created = await _post_json(client, "/v1/channels/lapor/webhook", _lapor("evt-8", "777001", "Lampu jalan mati"),
+                               "x-lapor-signature", "ADUAN_LAPOR_SECRET")
+    assert created.status_code == 201
+    failed = (await client.get("/v1/inbound", params={"status": "failed"}, headers=admin)).json()["items"]
+    retried = await client.post(f"/v1/inbound/{failed[0]['id']}/retry", headers=admin)
+    assert retried.status_code == 200 and retried.json()["outcomes"][0]["action"] == "followed_up"
+    assert retried.json()["outcomes"][0]["ticket"] == created.json()["outcomes"][0]["ticket"]
+    assert await db.fetchval("SELECT count(*) FROM complaint_events WHERE kind = 'follow_up'") == 1
