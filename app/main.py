@@ -244,7 +244,7 @@ def _install_docs(app: FastAPI) -> None:
                 if not isinstance(op, dict):
                     continue
                 responses = op.get("responses", {})
-                if "401" in responses:
+                if "401" in responses and "security" not in op:
                     op["security"] = [{"bearer": []}]
                 # FastAPI's own 422 says application/json; ours is a problem.
                 if "422" in responses and "application/problem+json" not in responses["422"].get("content", {}):

@@ -144,6 +144,7 @@ async def twitter_crc(request: Request, crc_token: Annotated[str, Query(min_leng
     ),
     responses=_responses(401, 503),
     openapi_extra={
+        "security": [],
         "requestBody": {
             "required": True,
             "content": {
@@ -216,7 +217,10 @@ def _meta_routes(path: str, channel: str, endpoint: str, secret_name: str, token
             "handled event by event; the answer names every outcome."
         ),
         responses=_responses(401, 503),
-        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"example": example}}}},
+        openapi_extra={
+            "security": [],
+            "requestBody": {"required": True, "content": {"application/json": {"example": example}}},
+        },
     )
 
 
@@ -344,6 +348,8 @@ async def _stored_files(request: Request, form: Any) -> tuple[dict[str, str], li
     ),
     responses=_responses(401, 403, 413, 415, 503),
     openapi_extra={
+        # a partner key for raw MIME; Mailgun forms are signed instead
+        "security": [{"bearer": []}, {}],
         "requestBody": {
             "required": True,
             "content": {
@@ -406,6 +412,7 @@ async def email_inbound(request: Request) -> Response:
     ),
     responses=_responses(401, 415, 503),
     openapi_extra={
+        "security": [],
         "requestBody": {
             "required": True,
             "content": {
@@ -450,7 +457,7 @@ async def sms_twilio(request: Request) -> Response:
         "arrives (201), or after a 10-minute timeout with the parts that came."
     ),
     responses=_responses(401, 503),
-    openapi_extra=json_body_schema(SmsGatewayMessage),
+    openapi_extra={**json_body_schema(SmsGatewayMessage), "security": []},
 )
 async def sms_inbound(request: Request) -> Response:
     secret = _secret(request, "sms_gateway_secret")
@@ -472,7 +479,7 @@ async def sms_inbound(request: Request) -> Response:
         "no identity; `rahasia` makes the complaint secret."
     ),
     responses=_responses(401, 503),
-    openapi_extra=json_body_schema(LaporEvent),
+    openapi_extra={**json_body_schema(LaporEvent), "security": []},
 )
 async def lapor_webhook(request: Request) -> Response:
     secret = _secret(request, "lapor_secret")

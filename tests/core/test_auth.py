@@ -61,3 +61,23 @@ async def test_bootstrap_admin_key_works(client, settings):
 async def test_public_endpoints_need_no_key(client):
     assert (await client.get("/v1/categories")).status_code == 200
     assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_every_operation_declaring_401_refuses_missing_and_unknown_keys(client, app):
+    """Walk the OpenAPI document: each protected operation answers 401 without a key."""
+    schema = app.openapi()
+    checked = 0
+    for path, ops in schema["paths"].items():
+        concrete = path
+        for name in ("complaint_id", "officer_id", "delivery_id"):
+            concrete = concrete.replace("{" + name + "}", "00000000-0000-0000-0000-000000000001")
+        concrete = concrete.replace("{code}", "roads").replace("{office}", "kelurahan")
+        for method, op in ops.items():
+            if "401" not in op["responses"] or op.get("security") in (None, []) or {} in op["security"]:
+                continue  # public, or signed by a platform instead of a key
+            for headers in ({}, {"Authorization": "Bearer adn_unknown"}):
+                r = await client.request(method.upper(), concrete, json={}, headers=headers)
+                assert r.status_code == 401, f"{method.upper()} {concrete} {headers}: {r.status_code}"
+                assert r.headers["content-type"].startswith("application/problem+json")
+            checked += 1
+    assert checked >= 25
