@@ -629,7 +629,24 @@ async def jaki_report(request: Request) -> Response:
     "/v1/media/{name}",
     operation_id="getMedia",
     summary="A stored attachment (photos from the JAKI app, email attachments)",
-    responses=problems(404),
+    # Documents the file body instead of an application/json one; the handler returns its own FileResponse.
+    response_class=FileResponse,
+    responses={
+        200: {
+            "description": "The file; Content-Type follows its extension (photos are sniffed on upload)",
+            "content": {
+                "image/jpeg": {
+                    "schema": {"type": "string", "format": "binary"},
+                    "example": "(JPEG, 412883 bytes: foto jalan berlubang di Jl. Cikini Raya)",
+                },
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+                "image/webp": {"schema": {"type": "string", "format": "binary"}},
+                "image/heic": {"schema": {"type": "string", "format": "binary"}},
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **problems(404),
+    },
 )
 async def get_media(request: Request, name: str) -> Response:
     path = request.app.state.storage.path_of(name)
@@ -645,7 +662,38 @@ async def get_media(request: Request, name: str) -> Response:
     "",
     operation_id="listInbound",
     summary="Inbound deliveries by status (admin): `failed` ones wait here for review",
-    responses=problems(401, 403, 422, 503),
+    responses={
+        200: {
+            "description": "Stored deliveries, newest first; `body_preview`: the first 500 bytes of the body",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "items": [
+                            {
+                                "id": "4793ca13-ee59-4292-93be-503921c0d6fb",
+                                "channel": "facebook",
+                                "endpoint": "facebook",
+                                "status": "failed",
+                                "error": "entry[0] has neither 'changes' nor 'messaging'",
+                                "content_type": "application/json",
+                                "size": 70,
+                                "body_preview": (
+                                    '{"object":"page","entry":[{"id":"104729418562390","time":1772334760}]}'
+                                ),
+                                "outcomes": [],
+                                "deliveries": 1,
+                                "attempts": 1,
+                                "received_at": "2026-03-02T03:20:11+00:00",
+                                "processed_at": "2026-03-02T03:20:11+00:00",
+                            }
+                        ],
+                        "next_cursor": None,
+                    }
+                }
+            },
+        },
+        **problems(401, 403, 422, 503),
+    },
 )
 async def list_inbound(
     request: Request,

@@ -50,6 +50,164 @@ _NIK_RE = re.compile(r"^\d{16}$")
 MAX_DESCRIPTION = 5000
 MAX_TITLE = 200
 
+# --------------------------------------------------------------------------- response examples
+# One complaint, seen through every endpoint that shows it: a JAKI report of a pothole in Cikini
+# (31.71.06.1003), routed to the kelurahan office and auto-assigned, now being handled. The other
+# modules' examples (queues in app.routing.schemas) reuse these so ids and tickets agree everywhere.
+
+EXAMPLE_COMPLAINT_ID = "3b9d6f2e-4c1a-4e8b-9a7d-2f5c8e1b0a64"
+EXAMPLE_TICKET = "K7M2-Q9XD"
+EXAMPLE_OFFICER_ID = "6f1c2a3e-8a57-4c41-9a0e-1f2b3c4d5e6f"
+EXAMPLE_UNIT = "kel-31.71.06.1003"
+EXAMPLE_CREATED_AT = "2026-03-02T03:12:40+00:00"  # 10:12:40 WIB
+EXAMPLE_UPDATED_AT = "2026-03-02T04:05:18+00:00"
+EXAMPLE_AREA = {
+    "kelurahan": {"code": "31.71.06.1003", "name": "Cikini"},
+    "kecamatan": {"code": "31.71.06", "name": "Menteng"},
+    "kota": {"code": "31.71", "name": "Kota Administrasi Jakarta Pusat"},
+    "source": "point",
+}
+
+# The officer view (``complaint_view``): what lists, queues and the write endpoints answer.
+COMPLAINT_EXAMPLE: dict[str, Any] = {
+    "id": EXAMPLE_COMPLAINT_ID,
+    "ticket": EXAMPLE_TICKET,
+    "channel": "jaki",
+    "external_id": "JAKI-20260302-000418",
+    "title": "Jalan berlubang di Jl. Cikini Raya",
+    "description": "Lubang besar di depan halte Cikini, sudah dua motor jatuh minggu ini.",
+    "category": "roads",
+    "attachments": [
+        {
+            "url": "/v1/media/c102349e712df15db780fdbed47f27d9153ef1e085763e090b057a6e63a99388.jpg",
+            "media_type": "image/jpeg",
+            "size": 412883,
+            "filename": "IMG_20260302_100955.jpg",
+        }
+    ],
+    "language": "id",
+    "metadata": {},
+    "location": {"lat": -6.1915, "lon": 106.8412, "accuracy_m": 8.0, "address": "Jl. Cikini Raya 45"},
+    "area": EXAMPLE_AREA,
+    "privacy": "public",
+    "pii": [],
+    "flags": [],
+    "status": "in_progress",
+    "status_label": "Proses",
+    "status_colour": "yellow",
+    "unit": EXAMPLE_UNIT,
+    "assignee": EXAMPLE_OFFICER_ID,
+    "due_at": "2026-03-09T03:12:40+00:00",
+    "response_due_at": "2026-03-02T09:12:40+00:00",
+    "ews_at": None,
+    "sla_state": "on_track",
+    "duplicate_of": None,
+    "version": 2,
+    "created_at": EXAMPLE_CREATED_AT,
+    "received_at": EXAMPLE_CREATED_AT,
+    "updated_at": EXAMPLE_UPDATED_AT,
+    "allowed_transitions": ["coordination", "duplicate", "pending_validation", "rejected"],
+}
+
+# The same complaint as POST /v1/complaints answered it a moment after intake.
+COMPLAINT_CREATED_EXAMPLE: dict[str, Any] = {
+    **COMPLAINT_EXAMPLE,
+    "status": "received",
+    "status_label": "Menunggu",
+    "status_colour": "red",
+    "version": 1,
+    "updated_at": EXAMPLE_CREATED_AT,
+    "allowed_transitions": ["coordination", "dispatched", "duplicate", "in_progress", "rejected"],
+}
+
+COMMENT_EVENT_EXAMPLE: dict[str, Any] = {
+    "id": 5,
+    "kind": "comment",
+    "actor": "officer:officer:Siti Rahmawati",
+    "from_status": None,
+    "to_status": None,
+    "note": "Sudah dicek, menunggu alat berat dari Sudin Bina Marga.",
+    "public": False,
+    "data": {},
+    "created_at": "2026-03-02T04:20:03+00:00",
+}
+
+EVENTS_EXAMPLE: list[dict[str, Any]] = [
+    {
+        "id": 1,
+        "kind": "created",
+        "actor": "app:jaki-app-prod",
+        "from_status": None,
+        "to_status": "received",
+        "note": None,
+        "public": True,
+        "data": {"channel": "jaki"},
+        "created_at": EXAMPLE_CREATED_AT,
+    },
+    {
+        "id": 2,
+        "kind": "routed",
+        "actor": "system:routing",
+        "from_status": None,
+        "to_status": None,
+        "note": "Diteruskan ke Kelurahan Cikini",
+        "public": True,
+        "data": {
+            "rule": "kelurahan_office",
+            "trigger": "created",
+            "from_unit": None,
+            "from_unit_name": None,
+            "to_unit": EXAMPLE_UNIT,
+            "to_unit_name": "Kelurahan Cikini",
+            "previous_officer_id": None,
+        },
+        "created_at": EXAMPLE_CREATED_AT,
+    },
+    {
+        "id": 3,
+        "kind": "assigned",
+        "actor": "system:routing",
+        "from_status": None,
+        "to_status": None,
+        "note": None,
+        "public": False,
+        "data": {
+            "officer_id": EXAMPLE_OFFICER_ID,
+            "officer_name": "Siti Rahmawati",
+            "unit": EXAMPLE_UNIT,
+            "mode": "auto",
+            "open_assignments": 4,
+            "previous_officer_id": None,
+        },
+        "created_at": EXAMPLE_CREATED_AT,  # routed and assigned in the intake transaction
+    },
+    {
+        "id": 4,
+        "kind": "status_changed",
+        "actor": "officer:officer:Siti Rahmawati",
+        "from_status": "received",
+        "to_status": "in_progress",
+        "note": "Petugas menuju lokasi.",
+        "public": True,
+        "data": {},
+        "created_at": EXAMPLE_UPDATED_AT,
+    },
+]
+
+# The full view (``full_view``): GET /v1/complaints/{id} and the write endpoints add reporter and history.
+COMPLAINT_FULL_EXAMPLE: dict[str, Any] = {
+    **COMPLAINT_EXAMPLE,
+    "reporter": {
+        "id": "a1d4c7e2-5b8f-4a3c-9e6d-0f2b7c4e8a15",
+        "name": "Budi Santoso",
+        "phone": "+6281211110000",
+        "email": None,
+        "nik": None,
+        "handles": {},
+    },
+    "events": EVENTS_EXAMPLE,
+}
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -185,6 +343,20 @@ class ApiKeyIn(Strict):
 
 
 class ApiKeyOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "527d4f25-f0ca-42d4-8a79-e2e77b5ff5e0",
+                    "name": "jaki-app-prod",
+                    "role": "app",
+                    "prefix": "adn_Q3vT9kLm",
+                    "created_at": "2026-03-01T02:00:00+00:00",
+                    "key": "adn_Q3vT9kLmX2pR7wYc_4NbH8dJs1eKf6gUa0zVi5oT",
+                }
+            ]
+        }
+    )
     id: uuid.UUID
     name: str
     role: str
@@ -203,6 +375,41 @@ class CategoryOut(BaseModel):
 
 
 class CategoryList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "code": "drainage_flood",
+                            "name": "Saluran Air, Kali dan Banjir",
+                            "name_en": "Drains, rivers and floods",
+                            "agency": "sda",
+                            "sla_hours": 72,
+                            "response_hours": 6,
+                        },
+                        {
+                            "code": "roads",
+                            "name": "Jalan Rusak",
+                            "name_en": "Damaged roads",
+                            "agency": "bina-marga",
+                            "sla_hours": 168,
+                            "response_hours": 6,
+                        },
+                        {
+                            "code": "rubbish",
+                            "name": "Sampah",
+                            "name_en": "Rubbish",
+                            "agency": "lingkungan-hidup",
+                            "sla_hours": 72,
+                            "response_hours": 6,
+                        },
+                    ],
+                    "next_cursor": None,
+                }
+            ]
+        }
+    )
     items: list[CategoryOut]
     next_cursor: str | None = None
 
@@ -224,6 +431,7 @@ class ReporterOut(BaseModel):
 
 
 class EventOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [COMMENT_EVENT_EXAMPLE]})
     id: int
     kind: str
     actor: str
@@ -236,6 +444,11 @@ class EventOut(BaseModel):
 
 
 class ComplaintOut(BaseModel):
+    """The officer view; the single-complaint reads and status changes add ``reporter`` and ``events``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [COMPLAINT_FULL_EXAMPLE, COMPLAINT_CREATED_EXAMPLE]}
+    )
     id: uuid.UUID
     ticket: str
     channel: str
@@ -258,6 +471,7 @@ class ComplaintOut(BaseModel):
     assignee: uuid.UUID | None = None
     due_at: datetime | None = None
     response_due_at: datetime | None = None
+    ews_at: datetime | None = Field(default=None, description="Estimated completion (EWS) set by the handler")
     sla_state: str | None = None
     duplicate_of: uuid.UUID | None = None
     version: int
@@ -270,6 +484,19 @@ class ComplaintOut(BaseModel):
 
 
 class ComplaintList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [COMPLAINT_EXAMPLE],
+                    # encode_cursor(created_at, id) of the last item: the next page starts after it
+                    "next_cursor": (
+                        "MjAyNi0wMy0wMlQwMzoxMjo0MCswMDowMHwzYjlkNmYyZS00YzFhLTRlOGItOWE3ZC0yZjVjOGUxYjBhNjQ"
+                    ),
+                }
+            ]
+        }
+    )
     items: list[ComplaintOut]
     next_cursor: str | None = None
 
@@ -283,6 +510,54 @@ class TimelineEntry(BaseModel):
 
 
 class TrackOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "ticket": EXAMPLE_TICKET,
+                    "status": "in_progress",
+                    "status_label": "Proses",
+                    "colour": "yellow",
+                    "category": "roads",
+                    "category_name": "Jalan Rusak",
+                    "title": "Jalan berlubang di Jl. Cikini Raya",
+                    "description": "Lubang besar di depan halte Cikini, sudah dua motor jatuh minggu ini.",
+                    "kelurahan": "Cikini",
+                    "kecamatan": "Menteng",
+                    "kota": "Kota Administrasi Jakarta Pusat",
+                    "unit": "Kelurahan Cikini",
+                    "location": {"lat": -6.1915, "lon": 106.8412},
+                    "address": "Jl. Cikini Raya 45",
+                    "created_at": EXAMPLE_CREATED_AT,
+                    "updated_at": EXAMPLE_UPDATED_AT,
+                    # public steps only: the assignment and internal comments stay off this page
+                    "timeline": [
+                        {
+                            "at": EXAMPLE_CREATED_AT,
+                            "kind": "created",
+                            "status": "received",
+                            "status_label": "Menunggu",
+                            "note": None,
+                        },
+                        {
+                            "at": EXAMPLE_CREATED_AT,
+                            "kind": "routed",
+                            "status": None,
+                            "status_label": None,
+                            "note": "Diteruskan ke Kelurahan Cikini",
+                        },
+                        {
+                            "at": EXAMPLE_UPDATED_AT,
+                            "kind": "status_changed",
+                            "status": "in_progress",
+                            "status_label": "Proses",
+                            "note": "Petugas menuju lokasi.",
+                        },
+                    ],
+                }
+            ]
+        }
+    )
     ticket: str
     status: str
     status_label: str

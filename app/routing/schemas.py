@@ -8,6 +8,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.complaints.schemas import (
+    COMPLAINT_EXAMPLE,
+    EXAMPLE_COMPLAINT_ID,
+    EXAMPLE_OFFICER_ID,
+    EXAMPLE_UNIT,
+)
+
 AreaLevel = Literal["provinsi", "kota_kabupaten", "kecamatan", "kelurahan"]
 UnitKind = Literal["kelurahan", "kecamatan", "kota", "agency", "sudin", "triage"]
 OfficerRole = Literal["officer", "supervisor"]
@@ -37,7 +44,18 @@ class AreaRef(BaseModel):
     name: str | None = None
 
 
+_CIKINI_AREA = {
+    "code": "31.71.06.1003",
+    "level": "kelurahan",
+    "name": "Cikini",
+    "parent_code": "31.71.06",
+    "bbox": [106.8361, -6.1979, 106.8478, -6.1852],
+    "has_boundary": True,
+}
+
+
 class AreaOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_CIKINI_AREA]})
     code: str
     level: str
     name: str
@@ -48,11 +66,53 @@ class AreaOut(BaseModel):
 
 
 class AreaList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    # GET /v1/areas?parent=31.71.06&limit=3: the first kelurahan of Kecamatan Menteng
+                    "items": [
+                        {
+                            "code": "31.71.06.1001",
+                            "level": "kelurahan",
+                            "name": "Menteng",
+                            "parent_code": "31.71.06",
+                            "bbox": [106.8225, -6.2038, 106.8427, -6.1858],
+                            "has_boundary": True,
+                        },
+                        {
+                            "code": "31.71.06.1002",
+                            "level": "kelurahan",
+                            "name": "Pegangsaan",
+                            "parent_code": "31.71.06",
+                            "bbox": [106.8398, -6.2089, 106.8559, -6.1921],
+                            "has_boundary": True,
+                        },
+                        _CIKINI_AREA,
+                    ],
+                    "next_cursor": "MzEuNzEuMDYuMTAwMw",
+                }
+            ]
+        }
+    )
     items: list[AreaOut]
     next_cursor: str | None = None
 
 
 class AreaLookupOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "lat": -6.1915,
+                    "lon": 106.8412,
+                    "kelurahan": {"code": "31.71.06.1003", "name": "Cikini"},
+                    "kecamatan": {"code": "31.71.06", "name": "Menteng"},
+                    "kota": {"code": "31.71", "name": "Kota Administrasi Jakarta Pusat"},
+                }
+            ]
+        }
+    )
     lat: float
     lon: float
     kelurahan: AreaRef | None = None
@@ -61,6 +121,24 @@ class AreaLookupOut(BaseModel):
 
 
 class AreaImportOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "boundaries",
+                    "imported": 267,
+                    "levels": {"kelurahan": 267},
+                    "repaired": ["31.72.01.1005"],
+                    "parents_added": 44,
+                },
+                {
+                    "kind": "hierarchy",
+                    "imported": 318,
+                    "levels": {"provinsi": 1, "kota_kabupaten": 6, "kecamatan": 44, "kelurahan": 267},
+                },
+            ]
+        }
+    )
     kind: Literal["boundaries", "hierarchy"]
     imported: int
     levels: dict[str, int]
@@ -88,6 +166,21 @@ class ClassifyArea(BaseModel):
 
 
 class ClassifyOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "category": "drainage_flood",
+                    "confidence": 0.9502,
+                    "areas": [
+                        {"code": "31.71.06.1003", "level": "kelurahan", "name": "Cikini", "ambiguous": False}
+                    ],
+                    "scores": {"drainage_flood": 6.0},
+                    "matched": {"drainage_flood": ["got mampet:3", "banjir:3"]},
+                }
+            ]
+        }
+    )
     category: str | None
     confidence: float = Field(ge=0, le=1)
     areas: list[ClassifyArea]
@@ -117,6 +210,16 @@ class KeywordsIn(Strict):
 
 
 class KeywordsOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "category": "drainage_flood",
+                    "keywords": ["got mampet:3", "banjir:3", "genangan:3", "selokan:2"],
+                }
+            ]
+        }
+    )
     category: str
     keywords: list[str]
 
@@ -191,7 +294,31 @@ class UnitPatch(Strict):
         return None if v is None else _area_codes(v)
 
 
+_CIKINI_UNIT = {
+    "code": EXAMPLE_UNIT,
+    "name": "Kelurahan Cikini",
+    "kind": "kelurahan",
+    "agency": None,
+    "kota_code": None,
+    "area_codes": ["31.71.06.1003"],
+    "categories": [],
+    "active": True,
+    "created_at": "2026-02-20T01:00:00+00:00",
+    "updated_at": "2026-02-20T01:00:00+00:00",
+}
+
+
 class UnitOut(BaseModel):
+    """``officers``, ``open_complaints`` and ``unassigned`` come with GET /v1/units/{code} only."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {**_CIKINI_UNIT, "officers": 3, "open_complaints": 12, "unassigned": 1},
+                _CIKINI_UNIT,
+            ]
+        }
+    )
     code: str
     name: str
     kind: str
@@ -208,6 +335,30 @@ class UnitOut(BaseModel):
 
 
 class UnitList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        _CIKINI_UNIT,
+                        {
+                            "code": "sudin-sda-31.71",
+                            "name": "Suku Dinas Sumber Daya Air Jakarta Pusat",
+                            "kind": "sudin",
+                            "agency": "sda",
+                            "kota_code": "31.71",
+                            "area_codes": [],
+                            "categories": ["drainage_flood"],
+                            "active": True,
+                            "created_at": "2026-02-20T01:05:00+00:00",
+                            "updated_at": "2026-02-20T01:05:00+00:00",
+                        },
+                    ],
+                    "next_cursor": None,
+                }
+            ]
+        }
+    )
     items: list[UnitOut]
     next_cursor: str | None = None
 
@@ -265,7 +416,37 @@ class OfficerPatch(Strict):
         return None if v is None else _area_codes(v)
 
 
+_SITI = {
+    "id": EXAMPLE_OFFICER_ID,
+    "name": "Siti Rahmawati",
+    "unit": EXAMPLE_UNIT,
+    "unit_name": "Kelurahan Cikini",
+    "role": "officer",
+    "area_codes": [],
+    "categories": [],
+    "capacity": 15,
+    "active": True,
+    "last_assigned_at": "2026-03-02T03:12:40+00:00",
+    "created_at": "2026-02-20T01:10:00+00:00",
+    "open_assignments": 4,
+}
+
+
 class OfficerOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                _SITI,
+                # POST /v1/officers with "api_key": true: the key is shown in this answer only
+                {
+                    **_SITI,
+                    "last_assigned_at": None,
+                    "open_assignments": 0,
+                    "api_key": "adn_7Hs2KqPzW4nVb9xRt_1LmC6yEd3fGj8aUo5iTk0Q",
+                },
+            ]
+        }
+    )
     id: uuid.UUID
     name: str
     unit: str
@@ -282,6 +463,32 @@ class OfficerOut(BaseModel):
 
 
 class OfficerList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        _SITI,
+                        {
+                            "id": "0d8e4b7a-2f63-4c19-8a5e-7b1c9d3f6a20",
+                            "name": "Agus Prasetyo",
+                            "unit": EXAMPLE_UNIT,
+                            "unit_name": "Kelurahan Cikini",
+                            "role": "supervisor",
+                            "area_codes": [],
+                            "categories": [],
+                            "capacity": 5,
+                            "active": True,
+                            "last_assigned_at": None,
+                            "created_at": "2026-02-20T01:12:00+00:00",
+                            "open_assignments": 0,
+                        },
+                    ],
+                    "next_cursor": None,
+                }
+            ]
+        }
+    )
     items: list[OfficerOut]
     next_cursor: str | None = None
 
@@ -347,11 +554,54 @@ class QueueItem(BaseModel):
 
 
 class QueueList(BaseModel):
+    """Each item is the officer view of a complaint, as in GET /v1/complaints."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [COMPLAINT_EXAMPLE],
+                    # (due_at, id) of the last item: the queue is ordered by deadline
+                    "next_cursor": (
+                        "MjAyNi0wMy0wOVQwMzoxMjo0MCswMDowMHwzYjlkNmYyZS00YzFhLTRlOGItOWE3ZC0yZjVjOGUxYjBhNjQ"
+                    ),
+                }
+            ]
+        }
+    )
     items: list[dict[str, Any]]
     next_cursor: str | None = None
 
 
 class SweepOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "now": "2026-03-09T03:15:00+00:00",
+                    "breached": [
+                        {
+                            "id": EXAMPLE_COMPLAINT_ID,
+                            "clock": "resolution",
+                            "unit": EXAMPLE_UNIT,
+                            "escalated_to": {
+                                "officer_id": "0d8e4b7a-2f63-4c19-8a5e-7b1c9d3f6a20",
+                                "officer_name": "Agus Prasetyo",
+                            },
+                        },
+                        {
+                            "id": "9c4e2a71-5d3b-4f86-b0a2-6e8d1c7f3b59",
+                            "clock": "first_response",
+                            "unit": "kec-31.74.01",
+                            "escalated_to": {"unit": "triage"},
+                        },
+                    ],
+                    "at_risk": ["e27b5c90-1a4d-4b6e-8f3c-2d9a7e5b1c08"],
+                    "on_track": [],
+                }
+            ]
+        }
+    )
     now: datetime
     breached: list[dict[str, Any]]
     at_risk: list[uuid.UUID]

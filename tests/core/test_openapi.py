@@ -36,3 +36,28 @@ def test_every_operation_is_documented():
         if method in ("post", "put", "patch") and "requestBody" in op:
             body = op["requestBody"]["content"]
             assert any("example" in c or "examples" in c or "$ref" in c.get("schema", {}) for c in body.values()), where
+
+
+def _has_example(content: dict, schemas: dict) -> bool:
+    for media in content.values():
+        if "example" in media or "examples" in media:
+            return True
+        ref = media.get("schema", {}).get("$ref")
+        if ref:
+            model = schemas[ref.rsplit("/", 1)[-1]]
+            if "example" in model or "examples" in model:
+                return True
+    return False
+
+
+def test_every_success_response_has_an_example():
+    schema = create_app().openapi()
+    schemas = schema["components"]["schemas"]
+    missing = [
+        f"{method.upper()} {path} {code}"
+        for path, item in schema["paths"].items()
+        for method, op in item.items()
+        for code, response in op["responses"].items()
+        if code.startswith("2") and not _has_example(response.get("content", {}), schemas)
+    ]
+    assert not missing, f"2xx responses without an example: {missing}"
