@@ -284,7 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
     ibsub = ib.add_subparsers(dest="inbound_command", required=True)
     ibm = ibsub.add_parser("fetch-mentions", help="fetch the text of stored Instagram mentions (Graph API)")
     ibm.set_defaults(func=cmd_inbound_fetch_mentions)
-    ibf = ibsub.add_parser("flush-sms", help="turn concatenated SMS still missing parts after 10 minutes into complaints")
+    ibf = ibsub.add_parser(
+        "flush-sms", help="turn concatenated SMS still missing parts after 10 minutes into complaints"
+    )
     ibf.set_defaults(func=cmd_inbound_flush_sms)
     return p
 

@@ -139,7 +139,14 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         },
     )
 
-    for r in (complaints_router, track_router, categories_router, api_keys_router, channels_router, inbound_router):
+    for r in (
+        complaints_router,
+        track_router,
+        categories_router,
+        api_keys_router,
+        channels_router,
+        inbound_router,
+    ):
         app.include_router(r)
     app.include_router(routing_router)
 
@@ -237,7 +244,11 @@ def _install_docs(app: FastAPI) -> None:
                 schemas.setdefault(name, sub)
             schemas[model.__name__] = js
         components["securitySchemes"] = {
-            "bearer": {"type": "http", "scheme": "bearer", "description": "An API key from `aduan keys create`"}
+            "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API key from `aduan keys create`",
+            }
         }
         for ops in schema.get("paths", {}).values():
             for op in ops.values():
@@ -247,7 +258,9 @@ def _install_docs(app: FastAPI) -> None:
                 if "401" in responses and "security" not in op:
                     op["security"] = [{"bearer": []}]
                 # FastAPI's own 422 says application/json; ours is a problem.
-                if "422" in responses and "application/problem+json" not in responses["422"].get("content", {}):
+                if "422" in responses and "application/problem+json" not in responses["422"].get(
+                    "content", {}
+                ):
                     responses["422"] = problems(422)[422]
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)

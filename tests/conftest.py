@@ -144,7 +144,9 @@ def admin() -> dict[str, str]:
 @pytest.fixture
 def make_key(client: httpx.AsyncClient, admin: dict[str, str]):  # type: ignore[no-untyped-def]
     async def make(role: str, name: str | None = None, **extra) -> dict[str, str]:  # type: ignore[no-untyped-def]
-        r = await client.post("/v1/api-keys", json={"name": name or f"{role}-key", "role": role, **extra}, headers=admin)
+        r = await client.post(
+            "/v1/api-keys", json={"name": name or f"{role}-key", "role": role, **extra}, headers=admin
+        )
         assert r.status_code == 201, r.text
         return {"Authorization": f"Bearer {r.json()['key']}"}
 

@@ -62,10 +62,15 @@ def test_serve_on_embedded_postgres(tmp_path):
             time.sleep(0.5)
         assert _postgres_running(data_dir), "serve did not start the embedded PostgreSQL"
         admin = {"Authorization": "Bearer smoke-admin-key"}
-        key = httpx.post(base + "/v1/api-keys", json={"name": "smoke", "role": "app"}, headers=admin).json()["key"]
+        key = httpx.post(base + "/v1/api-keys", json={"name": "smoke", "role": "app"}, headers=admin).json()[
+            "key"
+        ]
         r = httpx.post(
             base + "/v1/complaints",
-            json={"description": "Lampu PJU mati di Jl. Cikini Raya", "location": {"lat": -6.19, "lon": 106.84}},
+            json={
+                "description": "Lampu PJU mati di Jl. Cikini Raya",
+                "location": {"lat": -6.19, "lon": 106.84},
+            },
             headers={"Authorization": f"Bearer {key}"},
         )
         assert r.status_code == 201, r.text

@@ -14,9 +14,13 @@ ROLES = ("admin", "supervisor", "officer", "app", "partner")
 
 class ApiKey(Base):
     __tablename__ = "api_keys"
-    __table_args__ = (CheckConstraint("role IN ('admin','supervisor','officer','app','partner')", name="role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('admin','supervisor','officer','app','partner')", name="role"),
+    )
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
+    id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     # sha256 of the key: a stolen table does not give working keys.

@@ -23,7 +23,9 @@ GRAPH_URL = "https://graph.facebook.com/v21.0"
 
 
 class MentionSource(Protocol):
-    async def fetch_mention(self, account_id: str, *, media_id: str | None, comment_id: str | None) -> dict[str, Any]:
+    async def fetch_mention(
+        self, account_id: str, *, media_id: str | None, comment_id: str | None
+    ) -> dict[str, Any]:
         """``{"text", "username", "timestamp"}`` of the comment or caption that mentioned the account."""
         ...
 
@@ -33,14 +35,18 @@ class GraphApiMentionSource:
         self.token = access_token
         self.client = client or httpx.AsyncClient(timeout=10)
 
-    async def fetch_mention(self, account_id: str, *, media_id: str | None, comment_id: str | None) -> dict[str, Any]:
+    async def fetch_mention(
+        self, account_id: str, *, media_id: str | None, comment_id: str | None
+    ) -> dict[str, Any]:
         if comment_id:
             fields = f"mentioned_comment.comment_id({comment_id}){{text,username,timestamp}}"
             key = "mentioned_comment"
         else:
             fields = f"mentioned_media.media_id({media_id}){{caption,username,timestamp,permalink}}"
             key = "mentioned_media"
-        r = await self.client.get(f"{GRAPH_URL}/{account_id}", params={"fields": fields, "access_token": self.token})
+        r = await self.client.get(
+            f"{GRAPH_URL}/{account_id}", params={"fields": fields, "access_token": self.token}
+        )
         r.raise_for_status()
         data = r.json().get(key) or {}
         return {"text": data.get("text") or data.get("caption") or "", **data}
@@ -74,14 +80,18 @@ async def complete_mentions(pipeline: Pipeline, source: MentionSource, *, limit:
                 continue
             text = (found.get("text") or "").strip()
             if not text:
-                outcomes.append({"action": "ignored", "reason": "empty_mention", "external_id": outcome.external_id})
+                outcomes.append(
+                    {"action": "ignored", "reason": "empty_mention", "external_id": outcome.external_id}
+                )
                 continue
             ts = found.get("timestamp")
             draft = ComplaintDraft(
                 channel="governor_social",
                 external_id=outcome.external_id,
                 description=text,
-                reporter=ReporterDraft(handles={"instagram": found["username"]}) if found.get("username") else None,
+                reporter=ReporterDraft(handles={"instagram": found["username"]})
+                if found.get("username")
+                else None,
                 metadata={**md, "fetched_at": datetime.now(UTC).isoformat()},
                 received_at=_parse_ts(ts),
                 thread_keys=[outcome.external_id] if outcome.external_id else [],

@@ -174,7 +174,11 @@ class Pipeline:
                     reason = f"{type(exc).__name__}"
                 errors.append(reason)
                 results.append(
-                    {"action": "failed", "reason": reason, "external_id": getattr(outcome, "external_id", None)}
+                    {
+                        "action": "failed",
+                        "reason": reason,
+                        "external_id": getattr(outcome, "external_id", None),
+                    }
                 )
         if errors:
             status = "failed"
@@ -190,10 +194,14 @@ class Pipeline:
             redacted = redact(delivery.body)
             if redacted is not None:
                 async with self.db.raw() as conn:
-                    await conn.execute("UPDATE inbound_deliveries SET body = $2 WHERE id = $1", delivery_id, redacted)
+                    await conn.execute(
+                        "UPDATE inbound_deliveries SET body = $2 WHERE id = $1", delivery_id, redacted
+                    )
         return results
 
-    async def _finish(self, delivery_id: uuid.UUID, status: str, results: list[dict], error: str | None) -> None:
+    async def _finish(
+        self, delivery_id: uuid.UUID, status: str, results: list[dict], error: str | None
+    ) -> None:
         async with self.db.raw() as conn:
             await conn.execute(
                 "UPDATE inbound_deliveries SET status = $2, outcomes = $3::jsonb, error = $4, "
@@ -262,7 +270,11 @@ class Pipeline:
         if dup:
             return dup
         row, created = await service.intake(
-            conn, draft, placer=self.placer, actor=f"channel:{draft.channel}", created_by=f"channel:{draft.channel}"
+            conn,
+            draft,
+            placer=self.placer,
+            actor=f"channel:{draft.channel}",
+            created_by=f"channel:{draft.channel}",
         )
         action = "created" if created else "duplicate"
         await self._record(conn, draft.channel, event_id, action, row["id"])
@@ -396,7 +408,9 @@ class Pipeline:
         channel = (d.metadata or {}).get("channel") or "governor_social"
         # claimed under its own key: the complaint made once the text is fetched
         # claims the plain id (app.channels.graph)
-        dup = await self._claim(conn, channel, f"deferred:{d.external_id}" if d.external_id else None, "buffered", delivery_id)
+        dup = await self._claim(
+            conn, channel, f"deferred:{d.external_id}" if d.external_id else None, "buffered", delivery_id
+        )
         if dup:
             return dup
         return {"action": "buffered", "reason": d.reason, "external_id": d.external_id}
@@ -452,7 +466,9 @@ class Pipeline:
                 "reason": f"part {frag.seq} of {frag.total} kept; waiting for the rest",
                 "external_id": frag.external_id,
             }
-        return await self._join(conn, channel, frag.group_key, frag.draft, parts, complete=True, delivery_id=delivery_id)
+        return await self._join(
+            conn, channel, frag.group_key, frag.draft, parts, complete=True, delivery_id=delivery_id
+        )
 
     async def _join(self, conn, channel, group_key, draft, parts, *, complete: bool, delivery_id) -> dict:  # type: ignore[no-untyped-def]
         from app.channels.adapters.sms_gateway import finish_joined
@@ -463,7 +479,8 @@ class Pipeline:
             draft.metadata["incomplete"] = True
         outcome = finish_joined(draft, text)
         await conn.execute(
-            "UPDATE message_fragments SET joined_at = now() WHERE group_key = $1 AND joined_at IS NULL", group_key
+            "UPDATE message_fragments SET joined_at = now() WHERE group_key = $1 AND joined_at IS NULL",
+            group_key,
         )
         if isinstance(outcome, FollowUp):
             return await self._follow_up(conn, outcome, delivery_id)
@@ -492,7 +509,13 @@ class Pipeline:
                 draft = draft_from_json(parts[0]["draft"])
                 results.append(
                     await self._join(
-                        conn, parts[0]["channel"], g["group_key"], draft, parts, complete=False, delivery_id=None
+                        conn,
+                        parts[0]["channel"],
+                        g["group_key"],
+                        draft,
+                        parts,
+                        complete=False,
+                        delivery_id=None,
                     )
                 )
         return results

@@ -33,7 +33,9 @@ class InboundDelivery(Base):
         Index("ix_inbound_deliveries_status_received", "status", "received_at"),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
+    id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
     channel: Mapped[str] = mapped_column(String(30))
     endpoint: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str | None] = mapped_column(String(200))
@@ -61,7 +63,9 @@ class InboundEvent(Base):
     event_id: Mapped[str] = mapped_column(String(500), primary_key=True)
     action: Mapped[str] = mapped_column(String(20))
     complaint_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("complaints.id", ondelete="SET NULL"))
-    delivery_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("inbound_deliveries.id", ondelete="SET NULL"))
+    delivery_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("inbound_deliveries.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -72,7 +76,9 @@ class ComplaintThread(Base):
 
     channel: Mapped[str] = mapped_column(String(30), primary_key=True)
     key: Mapped[str] = mapped_column(String(500), primary_key=True)
-    complaint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    complaint_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE"), index=True
+    )
 
 
 class MessageFragment(Base):
@@ -88,7 +94,9 @@ class MessageFragment(Base):
     total: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     draft: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    delivery_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("inbound_deliveries.id", ondelete="SET NULL"))
+    delivery_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("inbound_deliveries.id", ondelete="SET NULL")
+    )
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # set when the joined message was created (complete, or flushed after the timeout)
     joined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -50,7 +50,12 @@ PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic")
 
 OUTCOMES_EXAMPLE = {
     "outcomes": [
-        {"action": "created", "ticket": "K7M2-Q9XD", "complaint_id": "6f1c...", "external_id": "1590000000000000001"},
+        {
+            "action": "created",
+            "ticket": "K7M2-Q9XD",
+            "complaint_id": "6f1c...",
+            "external_id": "1590000000000000001",
+        },
         {"action": "ignored", "reason": "retweet", "external_id": "1590000000000000002"},
     ]
 }
@@ -64,15 +69,24 @@ def _responses(*codes: int, created: bool = True) -> dict[int | str, dict[str, A
     out: dict[int | str, dict[str, Any]] = {
         200: {
             "description": "A follow-up, a redelivery, or events deliberately ignored",
-            "content": {"application/json": {"example": {"outcomes": [{"action": "duplicate", "ticket": "K7M2-Q9XD"}]}}},
+            "content": {
+                "application/json": {
+                    "example": {"outcomes": [{"action": "duplicate", "ticket": "K7M2-Q9XD"}]}
+                }
+            },
         },
         202: {
             "description": "Stored, but kept for review (could not be mapped) or waiting for more parts",
-            "content": {"application/json": {"example": {"outcomes": [{"action": "failed", "reason": "..."}]}}},
+            "content": {
+                "application/json": {"example": {"outcomes": [{"action": "failed", "reason": "..."}]}}
+            },
         },
     }
     if created:
-        out[201] = {"description": "Created complaints", "content": {"application/json": {"example": OUTCOMES_EXAMPLE}}}
+        out[201] = {
+            "description": "Created complaints",
+            "content": {"application/json": {"example": OUTCOMES_EXAMPLE}},
+        }
     out.update(problems(*codes))
     return out
 
@@ -121,13 +135,15 @@ def _delivery(request: Request, body: bytes, **kw: Any) -> Delivery:
     "/v1/channels/twitter/webhook",
     operation_id="twitterCrc",
     summary="X Account Activity API CRC check",
-    description="X sends `crc_token`; the answer is `{\"response_token\": \"sha256=<base64 HMAC-SHA256(consumer secret, crc_token)>\"}`.",
+    description='X sends `crc_token`; the answer is `{"response_token": "sha256=<base64 HMAC-SHA256(consumer secret, crc_token)>"}`.',
     responses={
         200: {"content": {"application/json": {"example": {"response_token": "sha256=x2Z...="}}}},
         **problems(400, 503),
     },
 )
-async def twitter_crc(request: Request, crc_token: Annotated[str, Query(min_length=1, max_length=500)]) -> Response:
+async def twitter_crc(
+    request: Request, crc_token: Annotated[str, Query(min_length=1, max_length=500)]
+) -> Response:
     secret = _secret(request, "twitter_consumer_secret")
     return json_response(twitter.crc_response(crc_token, secret))
 
@@ -160,13 +176,15 @@ async def twitter_crc(request: Request, crc_token: Annotated[str, Query(min_leng
                                 "truncated": False,
                                 "user": {"id_str": "998877", "name": "Budi", "screen_name": "budi_jkt"},
                                 "coordinates": {"type": "Point", "coordinates": [106.8412, -6.1915]},
-                                "entities": {"user_mentions": [{"screen_name": "DKIJakarta", "id_str": "3347108574"}]},
+                                "entities": {
+                                    "user_mentions": [{"screen_name": "DKIJakarta", "id_str": "3347108574"}]
+                                },
                             }
                         ],
                     }
                 }
             },
-        }
+        },
     },
 )
 async def twitter_webhook(request: Request) -> Response:
@@ -181,7 +199,9 @@ async def twitter_webhook(request: Request) -> Response:
 # --------------------------------------------------------------------------- Meta: Facebook, Instagram, WhatsApp
 
 
-def _meta_routes(path: str, channel: str, endpoint: str, secret_name: str, token_name: str, what: str, example: dict):
+def _meta_routes(
+    path: str, channel: str, endpoint: str, secret_name: str, token_name: str, what: str, example: dict
+):
     async def handshake(request: Request) -> Response:
         token = _secret(request, token_name)
         _secret(request, secret_name)
@@ -299,7 +319,10 @@ _meta_routes(
                         "field": "messages",
                         "value": {
                             "messaging_product": "whatsapp",
-                            "metadata": {"display_phone_number": "628111272206", "phone_number_id": "106540352242922"},
+                            "metadata": {
+                                "display_phone_number": "628111272206",
+                                "phone_number_id": "106540352242922",
+                            },
                             "contacts": [{"profile": {"name": "Andi"}, "wa_id": "6281311110000"}],
                             "messages": [
                                 {
@@ -307,7 +330,9 @@ _meta_routes(
                                     "id": "wamid.HBgNNjI4MTMxMTExMDAwMBUCABIYFjNFQjA=",
                                     "timestamp": "1772334760",
                                     "type": "text",
-                                    "text": {"body": "Got mampet di Jl. Tebet Barat Dalam, air meluap ke jalan"},
+                                    "text": {
+                                        "body": "Got mampet di Jl. Tebet Barat Dalam, air meluap ke jalan"
+                                    },
                                 }
                             ],
                         },
@@ -376,7 +401,7 @@ async def _stored_files(request: Request, form: Any) -> tuple[dict[str, str], li
                     },
                 },
             },
-        }
+        },
     },
 )
 async def email_inbound(request: Request) -> Response:
@@ -428,7 +453,7 @@ async def email_inbound(request: Request) -> Response:
                     },
                 }
             },
-        }
+        },
     },
 )
 async def sms_twilio(request: Request) -> Response:
@@ -597,7 +622,9 @@ async def jaki_report(request: Request) -> Response:
         fields["client_report_id"] = _idempotent_report_id(principal, idem)
     uploads = [v for k, v in form.multi_items() if isinstance(v, UploadFile) and k in ("photos", "photos[]")]
     try:
-        payload = JakiReport.model_validate(jaki_form_to_payload(fields)).model_dump(mode="json", exclude_unset=True)
+        payload = JakiReport.model_validate(jaki_form_to_payload(fields)).model_dump(
+            mode="json", exclude_unset=True
+        )
         validate_photo_count(len(uploads), multipart=True)
     except ValidationError as exc:
         raise RequestInvalid(list(exc.errors(include_url=False))) from None
@@ -754,14 +781,20 @@ def install_channel_errors(app: FastAPI) -> None:
         # a forged request leaves no trace but this line
         log.warning("rejected %s %s: %s", request.method, request.url.path, exc)
         return problem_response(
-            401, "Invalid signature", "the request's signature does not verify", slug="invalid-signature",
+            401,
+            "Invalid signature",
+            "the request's signature does not verify",
+            slug="invalid-signature",
             instance=request.url.path,
         )
 
     async def verify_token(request: Request, exc: VerifyTokenError) -> Response:
         log.warning("wrong verify token on %s", request.url.path)
         return problem_response(
-            403, "Wrong verify token", "hub.verify_token does not match", slug="wrong-verify-token",
+            403,
+            "Wrong verify token",
+            "hub.verify_token does not match",
+            slug="wrong-verify-token",
             instance=request.url.path,
         )
 
@@ -777,5 +810,3 @@ def install_channel_errors(app: FastAPI) -> None:
     app.add_exception_handler(SignatureError, signature)  # type: ignore[arg-type]
     app.add_exception_handler(VerifyTokenError, verify_token)  # type: ignore[arg-type]
     app.add_exception_handler(ChannelNotConfigured, not_configured)  # type: ignore[arg-type]
-
-

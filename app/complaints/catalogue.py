@@ -53,9 +53,17 @@ CATEGORIES: tuple[CategorySeed, ...] = (
     CategorySeed("tangled_cables", "Kabel Semrawut", "Tangled cables", "bina-marga", 168),
     CategorySeed("public_facilities", "Fasilitas Umum", "Public facilities", "citata", 168),
     CategorySeed("social_aid", "Bantuan Sosial", "Social aid", "sosial", 168),
-    CategorySeed("social_welfare", "Penyandang Masalah Kesejahteraan Sosial", "Homeless and street people", "sosial", 72),
+    CategorySeed(
+        "social_welfare",
+        "Penyandang Masalah Kesejahteraan Sosial",
+        "Homeless and street people",
+        "sosial",
+        72,
+    ),
     CategorySeed("misconduct", "Pelanggaran Aparatur", "Official misconduct", "inspektorat", 336),
-    CategorySeed("traffic", "Lalu Lintas dan Angkutan Umum", "Traffic and public transport", "perhubungan", 72),
+    CategorySeed(
+        "traffic", "Lalu Lintas dan Angkutan Umum", "Traffic and public transport", "perhubungan", 72
+    ),
     CategorySeed("building_violation", "Pelanggaran Bangunan", "Building violations", "citata", 336),
     CategorySeed("water_supply", "Air Bersih", "Water supply", "pam-jaya", 72),
     CategorySeed("health", "Layanan Kesehatan", "Health services", "kesehatan", 168),

@@ -58,7 +58,9 @@ class InvalidTransition(Conflict):
     title = "This status change is not allowed"
 
 
-def allowed_next(current: str, *, resolved_at: datetime | None = None, now: datetime | None = None) -> list[str]:
+def allowed_next(
+    current: str, *, resolved_at: datetime | None = None, now: datetime | None = None
+) -> list[str]:
     nxt = set(TRANSITIONS.get(current, frozenset()))
     if current == "resolved" and (resolved_at is None or now is None or now - resolved_at > REOPEN_WINDOW):
         nxt.discard("in_progress")
@@ -83,7 +85,9 @@ def check_transition(
         allowed = [s for s in allowed if (current, s) in APP_MOVES]
     if target not in allowed:
         if current == "resolved" and target == "in_progress":
-            detail = f"a resolved complaint can be reopened only within {REOPEN_WINDOW.days} days of resolution"
+            detail = (
+                f"a resolved complaint can be reopened only within {REOPEN_WINDOW.days} days of resolution"
+            )
         else:
             detail = f"cannot move from {current} to {target}"
         raise InvalidTransition(detail, current_status=current, allowed=allowed)

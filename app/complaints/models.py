@@ -59,7 +59,9 @@ class Category(Base):
 class Reporter(Base):
     __tablename__ = "reporters"
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
+    id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
     name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(320))
@@ -86,14 +88,18 @@ class Complaint(Base):
         UniqueConstraint("channel", "external_id"),
         CheckConstraint(_in("status", STATUSES), name="status"),
         CheckConstraint(_in("privacy", PRIVACIES), name="privacy"),
-        CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180)", name="coords"),
+        CheckConstraint(
+            "lat IS NULL OR (lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180)", name="coords"
+        ),
         Index("ix_complaints_created", text("created_at DESC"), text("id DESC")),
         Index("ix_complaints_status_created", "status", text("created_at DESC"), text("id DESC")),
         Index("ix_complaints_channel_created", "channel", text("created_at DESC"), text("id DESC")),
         Index("ix_complaints_category_created", "category", text("created_at DESC"), text("id DESC")),
     )
 
-    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()"))
+    id: Mapped[uuid.UUID] = mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
     ticket: Mapped[str] = mapped_column(String(9), unique=True)
     channel: Mapped[str] = mapped_column(String(30))
     external_id: Mapped[str | None] = mapped_column(String(500))
@@ -164,4 +170,6 @@ class IdempotencyKey(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int | None] = mapped_column(Integer)
     response: Mapped[Any | None] = mapped_column(JSONB)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
+    )

@@ -46,12 +46,16 @@ def draft_from_api(body: ComplaintIn) -> ComplaintDraft:
         language=body.language,
         metadata=body.metadata,
         location=(
-            LocationDraft(body.location.lat, body.location.lon, body.location.accuracy_m, body.location.address)
+            LocationDraft(
+                body.location.lat, body.location.lon, body.location.accuracy_m, body.location.address
+            )
             if body.location
             else None
         ),
         reporter=(
-            ReporterDraft(name=rep.name, phone=rep.phone, email=rep.email, nik=rep.nik, handles=dict(rep.handles))
+            ReporterDraft(
+                name=rep.name, phone=rep.phone, email=rep.email, nik=rep.nik, handles=dict(rep.handles)
+            )
             if rep
             else None
         ),
@@ -81,7 +85,10 @@ def _created_response(view: dict, created: bool) -> Response:
     status_code=201,
     response_model=ComplaintOut,
     responses={
-        200: {"description": "Already known: the same (channel, external_id) was submitted before", "model": ComplaintOut},
+        200: {
+            "description": "Already known: the same (channel, external_id) was submitted before",
+            "model": ComplaintOut,
+        },
         **problems(400, 401, 403, 413, 415, 422, 503),
     },
     openapi_extra=json_body_schema(ComplaintIn),
@@ -166,8 +173,12 @@ async def list_complaints(
     external_id: Annotated[str | None, Query(max_length=500, description="the source's own id")] = None,
     created_from: Annotated[datetime | None, Query(description="created_at >= this")] = None,
     created_to: Annotated[datetime | None, Query(description="created_at < this")] = None,
-    q: Annotated[str | None, Query(min_length=2, max_length=200, description="text contains (title, description)")] = None,
-    area: Annotated[str | None, Query(description="Kemendagri code of a kelurahan, kecamatan or kota")] = None,
+    q: Annotated[
+        str | None, Query(min_length=2, max_length=200, description="text contains (title, description)")
+    ] = None,
+    area: Annotated[
+        str | None, Query(description="Kemendagri code of a kelurahan, kecamatan or kota")
+    ] = None,
     unit: str | None = None,
     assignee: uuid.UUID | None = None,
     sla_state: Annotated[str | None, Query(pattern="^(on_track|at_risk|breached)$")] = None,
@@ -185,7 +196,9 @@ async def list_complaints(
         flt.add("c.external_id = {}", external_id)
     for value, name in ((created_from, "created_from"), (created_to, "created_to")):
         if value is not None and value.tzinfo is None:
-            raise Unprocessable(f"{name}: give a UTC offset", errors=[{"field": name, "detail": "naive datetime"}])
+            raise Unprocessable(
+                f"{name}: give a UTC offset", errors=[{"field": name, "detail": "naive datetime"}]
+            )
     if created_from:
         flt.add("c.created_at >= {}", created_from)
     if created_to:
@@ -209,7 +222,11 @@ async def list_complaints(
     if principal.role == "officer":
         # Secret complaints only for those handling them (see service.can_view).
         if principal.officer_id is not None:
-            flt.add("(c.privacy <> 'secret' OR c.assignee_id = {} OR c.created_by = {})", principal.officer_id, principal.id)
+            flt.add(
+                "(c.privacy <> 'secret' OR c.assignee_id = {} OR c.created_by = {})",
+                principal.officer_id,
+                principal.id,
+            )
         else:
             flt.add("(c.privacy <> 'secret' OR c.created_by = {})", principal.id)
     async with request.app.state.db.raw() as conn:
@@ -261,7 +278,7 @@ async def transition(
     request: Request,
     complaint_id: uuid.UUID,
     principal: Submitter,
-    if_match: Annotated[str | None, Header(description="The complaint's version, e.g. \"3\"")] = None,
+    if_match: Annotated[str | None, Header(description='The complaint\'s version, e.g. "3"')] = None,
 ) -> Response:
     body = await read_json(request, TransitionIn)
     expected = parse_if_match(if_match)
@@ -295,5 +312,7 @@ async def transition(
 async def comment(request: Request, complaint_id: uuid.UUID, principal: Officer) -> Response:
     body = await read_json(request, CommentIn)
     async with request.app.state.db.transaction() as conn:
-        event = await service.add_comment(conn, complaint_id, note=body.note, public=body.public, principal=principal)
+        event = await service.add_comment(
+            conn, complaint_id, note=body.note, public=body.public, principal=principal
+        )
     return json_response(event, 201)

@@ -40,7 +40,14 @@ ChannelCode = Literal[
     "lapor",
 ]
 StatusCode = Literal[
-    "received", "coordination", "dispatched", "in_progress", "pending_validation", "resolved", "rejected", "duplicate"
+    "received",
+    "coordination",
+    "dispatched",
+    "in_progress",
+    "pending_validation",
+    "resolved",
+    "rejected",
+    "duplicate",
 ]
 PrivacyCode = Literal["public", "anonymous", "secret"]
 
@@ -229,10 +236,14 @@ class AttachmentIn(Strict):
 
 class ReporterIn(Strict):
     name: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=40, description="Any Indonesian form: 0812..., 62812..., +62 812...")
+    phone: str | None = Field(
+        default=None, max_length=40, description="Any Indonesian form: 0812..., 62812..., +62 812..."
+    )
     email: str | None = Field(default=None, max_length=320)
     nik: str | None = Field(default=None, description="16-digit national identity number (NIK)")
-    handles: dict[str, str] = Field(default_factory=dict, description="platform -> handle, e.g. {'twitter': 'budi'}")
+    handles: dict[str, str] = Field(
+        default_factory=dict, description="platform -> handle, e.g. {'twitter': 'budi'}"
+    )
 
     @field_validator("email")
     @classmethod
@@ -277,7 +288,12 @@ class ComplaintIn(Strict):
                     "title": "Jalan berlubang di Jl. Cikini Raya",
                     "description": "Lubang besar di depan halte Cikini, sudah dua motor jatuh minggu ini.",
                     "category": "roads",
-                    "location": {"lat": -6.1915, "lon": 106.8412, "accuracy_m": 8, "address": "Jl. Cikini Raya 45"},
+                    "location": {
+                        "lat": -6.1915,
+                        "lon": 106.8412,
+                        "accuracy_m": 8,
+                        "address": "Jl. Cikini Raya 45",
+                    },
                     "reporter": {"name": "Budi Santoso", "phone": "0812-1111-0000"},
                     "privacy": "public",
                 },
@@ -291,7 +307,9 @@ class ComplaintIn(Strict):
     )
 
     channel: ChannelCode = Field(default="jaki", description="The channel it came through (default: jaki)")
-    external_id: str | None = Field(default=None, max_length=500, description="The source's own id; unique per channel")
+    external_id: str | None = Field(
+        default=None, max_length=500, description="The source's own id; unique per channel"
+    )
     title: str | None = Field(default=None, max_length=MAX_TITLE)
     description: str = Field(min_length=1, max_length=MAX_DESCRIPTION)
     category: str | None = Field(default=None, max_length=40, description="A code from GET /v1/categories")
@@ -301,7 +319,9 @@ class ComplaintIn(Strict):
     metadata: dict[str, Any] = Field(default_factory=dict)
     reporter: ReporterIn | None = None
     privacy: PrivacyCode = "public"
-    received_at: datetime | None = Field(default=None, description="When the channel received it (default: now)")
+    received_at: datetime | None = Field(
+        default=None, description="When the channel received it (default: now)"
+    )
 
     @field_validator("received_at")
     @classmethod
@@ -315,12 +335,16 @@ class TransitionIn(Strict):
     model_config = ConfigDict(
         extra="forbid",
         str_strip_whitespace=True,
-        json_schema_extra={"examples": [{"status": "in_progress", "note": "Petugas menuju lokasi.", "public": True}]},
+        json_schema_extra={
+            "examples": [{"status": "in_progress", "note": "Petugas menuju lokasi.", "public": True}]
+        },
     )
     status: StatusCode
     note: str | None = Field(default=None, max_length=5000)
     public: bool = Field(default=False, description="Show this step and its note on the public tracking page")
-    duplicate_of: uuid.UUID | None = Field(default=None, description="With status=duplicate: the complaint kept")
+    duplicate_of: uuid.UUID | None = Field(
+        default=None, description="With status=duplicate: the complaint kept"
+    )
 
 
 class CommentIn(Strict):

@@ -133,7 +133,9 @@ async def resolve_reporter(conn: asyncpg.Connection, rep: ReporterDraft | None) 
         if not claimed and len(ids) > 0:
             # Another request created this person between our lookup and insert.
             winner = await conn.fetchval(
-                "SELECT reporter_id FROM reporter_identities WHERE kind = $1 AND value = $2", ids[0][0], ids[0][1]
+                "SELECT reporter_id FROM reporter_identities WHERE kind = $1 AND value = $2",
+                ids[0][0],
+                ids[0][1],
             )
             if winner is not None and winner != reporter_id:
                 await conn.execute(
@@ -211,8 +213,17 @@ async def create_complaint(
         due_at = base_time + timedelta(hours=placement["sla_hours"])
     area = placement.get("area")
     attachments = [
-        {k: v for k, v in (("url", a.url), ("media_type", a.media_type), ("size", a.size), ("caption", a.caption),
-                           ("filename", a.filename)) if v is not None}
+        {
+            k: v
+            for k, v in (
+                ("url", a.url),
+                ("media_type", a.media_type),
+                ("size", a.size),
+                ("caption", a.caption),
+                ("filename", a.filename),
+            )
+            if v is not None
+        }
         for a in draft.attachments
     ]
     metadata = dict(draft.metadata)
@@ -271,7 +282,11 @@ async def create_complaint(
                     "INSERT INTO complaint_threads (channel, key, complaint_id) "
                     "SELECT $1, k, $3 FROM unnest($2::text[]) AS k ON CONFLICT DO NOTHING",
                     draft.channel,
-                    list(dict.fromkeys([*draft.thread_keys, *([draft.external_id] if draft.external_id else [])])),
+                    list(
+                        dict.fromkeys(
+                            [*draft.thread_keys, *([draft.external_id] if draft.external_id else [])]
+                        )
+                    ),
                     row["id"],
                 )
             return row, True
@@ -292,7 +307,9 @@ async def intake(
     transaction.
     """
     placement = await placer.place(conn, draft) if placer else None
-    row, created = await create_complaint(conn, draft, actor=actor, created_by=created_by, placement=placement)
+    row, created = await create_complaint(
+        conn, draft, actor=actor, created_by=created_by, placement=placement
+    )
     if created and placer:
         row = await placer.after_create(conn, row, draft) or row
     return row, created
@@ -310,7 +327,12 @@ def complaint_view(row: asyncpg.Record | dict[str, Any], *, now: datetime | None
     status = row["status"]
     location = None
     if row["lat"] is not None:
-        location = {"lat": row["lat"], "lon": row["lon"], "accuracy_m": row["accuracy_m"], "address": row["address"]}
+        location = {
+            "lat": row["lat"],
+            "lon": row["lon"],
+            "accuracy_m": row["accuracy_m"],
+            "address": row["address"],
+        }
     return {
         "id": row["id"],
         "ticket": row["ticket"],
@@ -382,7 +404,9 @@ async def reporter_view(conn: asyncpg.Connection, reporter_id: uuid.UUID | None)
         return None
     first = rows[0]
     handles = {
-        r["kind"]: r["value"] for r in rows if r["kind"] is not None and r["kind"] not in ("phone", "email", "nik")
+        r["kind"]: r["value"]
+        for r in rows
+        if r["kind"] is not None and r["kind"] not in ("phone", "email", "nik")
     }
     return {
         "id": first["id"],
@@ -596,7 +620,9 @@ VIEW_JSON_SQL = f"""json_build_object(
   'allowed_transitions', {_allowed_sql()})::text"""
 
 
-async def list_complaints_json(conn: asyncpg.Connection, flt: ListFilter, *, limit: int, cursor: str | None) -> bytes:
+async def list_complaints_json(
+    conn: asyncpg.Connection, flt: ListFilter, *, limit: int, cursor: str | None
+) -> bytes:
     """``{"items": [...], "next_cursor": ...}`` as bytes, the items rendered by PostgreSQL."""
     if cursor:
         ts, cid = decode_cursor(cursor)

@@ -102,14 +102,18 @@ def problem_response(
     )
 
 
-def field_errors(errors: list[dict[str, Any]], *, drop_prefix: tuple[str, ...] = ("body",)) -> list[dict[str, Any]]:
+def field_errors(
+    errors: list[dict[str, Any]], *, drop_prefix: tuple[str, ...] = ("body",)
+) -> list[dict[str, Any]]:
     """Pydantic errors as ``[{"field": "location.lat", "detail": ...}]``."""
     out = []
     for err in errors:
         loc = [str(p) for p in err.get("loc", ())]
         if loc and loc[0] in drop_prefix:
             loc = loc[1:]
-        out.append({"field": ".".join(loc) or None, "detail": err.get("msg", "invalid"), "type": err.get("type")})
+        out.append(
+            {"field": ".".join(loc) or None, "detail": err.get("msg", "invalid"), "type": err.get("type")}
+        )
     return out
 
 
@@ -117,7 +121,12 @@ def validation_problem(errors: list[dict[str, Any]], instance: str | None = None
     fields = field_errors(errors)
     summary = "; ".join(f"{e['field'] or 'body'}: {e['detail']}" for e in fields[:5])
     return problem_response(
-        422, Unprocessable.title, summary or "invalid request", slug=Unprocessable.slug, instance=instance, errors=fields
+        422,
+        Unprocessable.title,
+        summary or "invalid request",
+        slug=Unprocessable.slug,
+        instance=instance,
+        errors=fields,
     )
 
 
@@ -234,7 +243,11 @@ PROBLEM_SCHEMA = {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"field": {"type": "string"}, "detail": {"type": "string"}, "type": {"type": "string"}},
+                "properties": {
+                    "field": {"type": "string"},
+                    "detail": {"type": "string"},
+                    "type": {"type": "string"},
+                },
             },
         },
     },

@@ -50,9 +50,7 @@ def dumps(data: Any) -> bytes:
 
 
 def json_response(data: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        dumps(data), status_code=status_code, media_type="application/json", headers=headers
-    )
+    return Response(dumps(data), status_code=status_code, media_type="application/json", headers=headers)
 
 
 def is_json(content_type: str | None) -> bool:
@@ -85,7 +83,9 @@ def install_request_invalid_handler(app) -> None:  # type: ignore[no-untyped-def
     app.add_exception_handler(RequestInvalid, handler)
 
 
-def json_body_schema(model: type[BaseModel], *, required: bool = True, examples: dict[str, Any] | None = None):
+def json_body_schema(
+    model: type[BaseModel], *, required: bool = True, examples: dict[str, Any] | None = None
+):
     """``openapi_extra`` for an endpoint that reads its JSON body itself."""
     content: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
     if examples:

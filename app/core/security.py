@@ -70,7 +70,8 @@ async def authenticate(request: Request) -> Principal:
         return hit[0]
     async with request.app.state.db.raw() as conn:
         row = await conn.fetchrow(
-            "SELECT id, name, role, officer_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", digest
+            "SELECT id, name, role, officer_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+            digest,
         )
     if row is None:
         _cache.pop(digest, None)
@@ -89,7 +90,9 @@ def require(*roles: str):
     async def dependency(request: Request) -> Principal:
         principal = await authenticate(request)
         if principal.role not in allowed:
-            raise Forbidden(f"role {principal.role!r} may not do this; needs one of: {', '.join(sorted(allowed))}")
+            raise Forbidden(
+                f"role {principal.role!r} may not do this; needs one of: {', '.join(sorted(allowed))}"
+            )
         request.state.principal = principal
         return principal
 

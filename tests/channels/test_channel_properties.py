@@ -18,7 +18,9 @@ office_like = st.fixed_dictionaries(
         "location": st.one_of(
             st.fixed_dictionaries({"lat": st.floats(-100, 100), "lon": st.floats(-200, 200)}), json_values
         ),
-        "reporter": st.one_of(st.fixed_dictionaries({}, optional={"phone": st.text(max_size=15)}), json_values),
+        "reporter": st.one_of(
+            st.fixed_dictionaries({}, optional={"phone": st.text(max_size=15)}), json_values
+        ),
         "received_at": st.one_of(st.text(max_size=25), json_values),
     },
 )

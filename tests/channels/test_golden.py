@@ -48,7 +48,9 @@ async def _send(client, make_key, step: dict[str, Any]):  # type: ignore[no-unty
         signer_key = step.get("signer") or step["_dir"]
         headers.update({k.lower(): v for k, v in SIGNERS[signer_key](request, CHANNEL_SECRETS).items()})
     if step.get("auth"):
-        headers.update({k.lower(): v for k, v in (await make_key(step["auth"], f"golden-{step['auth']}")).items()})
+        headers.update(
+            {k.lower(): v for k, v in (await make_key(step["auth"], f"golden-{step['auth']}")).items()}
+        )
     raw, kwargs = _body(request)
     if raw is None:
         headers.pop("content-type", None)  # httpx sets the multipart boundary
@@ -127,7 +129,11 @@ async def test_golden(case: Path, client, make_key, app):  # type: ignore[no-unt
                 assert r.text == expect["text"], where
             if "json" in expect:
                 assert r.json() == expect["json"], where
-            got = r.json().get("outcomes", []) if r.headers["content-type"].startswith("application/json") else []
+            got = (
+                r.json().get("outcomes", [])
+                if r.headers["content-type"].startswith("application/json")
+                else []
+            )
             if "outcomes" in expect:
                 _check_outcomes(got, expect["outcomes"], tickets, where)
             tickets.append(next((o.get("ticket") for o in got if o.get("ticket")), None))

@@ -76,7 +76,10 @@ def with_env(app):  # type: ignore[no-untyped-def]
 
 
 async def _counts(db) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    return (await db.fetchval("SELECT count(*) FROM complaints"), await db.fetchval("SELECT count(*) FROM inbound_deliveries"))
+    return (
+        await db.fetchval("SELECT count(*) FROM complaints"),
+        await db.fetchval("SELECT count(*) FROM inbound_deliveries"),
+    )
 
 
 @pytest.mark.parametrize("name", sorted(SIGNED))
@@ -92,10 +95,17 @@ async def test_forged_signature_is_401_and_stores_nothing(name, client, make_key
     from tests.channels.test_golden import SIGNERS
     from tests.conftest import CHANNEL_SECRETS
 
-    wrong = {k: v + "-wrong" if k.startswith("ADUAN_") and k != "ADUAN_PUBLIC_BASE_URL" else v for k, v in CHANNEL_SECRETS.items()}
+    wrong = {
+        k: v + "-wrong" if k.startswith("ADUAN_") and k != "ADUAN_PUBLIC_BASE_URL" else v
+        for k, v in CHANNEL_SECRETS.items()
+    }
     request = copy.deepcopy(step["request"])
     headers = SIGNERS[name](request, wrong)
-    forged2 = {**step, "request": {**request, "headers": {**(request.get("headers") or {}), **headers}}, "sign": False}
+    forged2 = {
+        **step,
+        "request": {**request, "headers": {**(request.get("headers") or {}), **headers}},
+        "sign": False,
+    }
     r = await _send(client, make_key, forged2)
     assert r.status_code == 401, r.text
     assert await _counts(db) == (0, 0)
@@ -185,11 +195,15 @@ async def test_mailgun_stale_timestamp_is_refused(client, db):
 
 
 async def test_raw_mime_needs_a_partner_key(client, make_key):
-    raw = b"From: a@example.com\r\nMessage-ID: <x1@example.com>\r\nSubject: Banjir\r\n\r\nBanjir di Cawang.\r\n"
+    raw = (
+        b"From: a@example.com\r\nMessage-ID: <x1@example.com>\r\nSubject: Banjir\r\n\r\nBanjir di Cawang.\r\n"
+    )
     h = {"content-type": "message/rfc822"}
     assert (await client.post("/v1/channels/email/inbound", content=raw, headers=h)).status_code == 401
     app_key = await make_key("app")
-    assert (await client.post("/v1/channels/email/inbound", content=raw, headers={**h, **app_key})).status_code == 403
+    assert (
+        await client.post("/v1/channels/email/inbound", content=raw, headers={**h, **app_key})
+    ).status_code == 403
     partner = await make_key("partner")
     r = await client.post("/v1/channels/email/inbound", content=raw, headers={**h, **partner})
     assert r.status_code == 201 and r.json()["outcomes"][0]["action"] == "created"
@@ -230,13 +244,29 @@ async def test_jaki_rejects_a_photo_that_is_not_an_image(client, app_key, db):
 async def test_follow_up_on_an_unknown_report_is_kept_and_applies_on_retry(client, admin, db):
     from tests.channels.test_cross_channel import _lapor, _post_json
 
-    follow = {"event_id": "evt-9", "event": "laporan.tanggapan_pelapor", "tracking_id": "777001", "status": "Ditindaklanjuti",
-              "tanggapan": {"oleh": "pelapor", "isi": "Masih mati sampai sekarang.", "waktu": "2026-03-03T08:00:00+07:00"}}
-    r = await _post_json(client, "/v1/channels/lapor/webhook", follow, "x-lapor-signature", "ADUAN_LAPOR_SECRET")
+    follow = {
+        "event_id": "evt-9",
+        "event": "laporan.tanggapan_pelapor",
+        "tracking_id": "777001",
+        "status": "Ditindaklanjuti",
+        "tanggapan": {
+            "oleh": "pelapor",
+            "isi": "Masih mati sampai sekarang.",
+            "waktu": "2026-03-03T08:00:00+07:00",
+        },
+    }
+    r = await _post_json(
+        client, "/v1/channels/lapor/webhook", follow, "x-lapor-signature", "ADUAN_LAPOR_SECRET"
+    )
     assert r.status_code == 202 and r.json()["outcomes"][0]["action"] == "failed"
     assert "no known complaint" in r.json()["outcomes"][0]["reason"]
-    created = await _post_json(client, "/v1/channels/lapor/webhook", _lapor("evt-8", "777001", "Lampu jalan mati"),
-                               "x-lapor-signature", "ADUAN_LAPOR_SECRET")
+    created = await _post_json(
+        client,
+        "/v1/channels/lapor/webhook",
+        _lapor("evt-8", "777001", "Lampu jalan mati"),
+        "x-lapor-signature",
+        "ADUAN_LAPOR_SECRET",
+    )
     assert created.status_code == 201
     failed = (await client.get("/v1/inbound", params={"status": "failed"}, headers=admin)).json()["items"]
     retried = await client.post(f"/v1/inbound/{failed[0]['id']}/retry", headers=admin)

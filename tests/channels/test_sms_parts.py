@@ -12,23 +12,44 @@ from tests.conftest import CHANNEL_SECRETS
 
 
 def _part(seq: int, total: int, text: str, ref: int = 7) -> dict:
-    return {"id": f"MO-20260301-{ref}-{seq}", "msisdn": "6281311110000", "to": "08111272206", "operator": "TELKOMSEL",
-            "text": text, "encoding": "GSM7", "received_at": "2026-03-01 10:12:40",
-            "concat": {"ref": ref, "total": total, "seq": seq}}
+    return {
+        "id": f"MO-20260301-{ref}-{seq}",
+        "msisdn": "6281311110000",
+        "to": "08111272206",
+        "operator": "TELKOMSEL",
+        "text": text,
+        "encoding": "GSM7",
+        "received_at": "2026-03-01 10:12:40",
+        "concat": {"ref": ref, "total": total, "seq": seq},
+    }
 
 
 async def _send(client, payload: dict):  # type: ignore[no-untyped-def]
     body = json.dumps(payload).encode()
-    sig = "sha256=" + hmac.new(CHANNEL_SECRETS["ADUAN_SMS_GATEWAY_SECRET"].encode(), body, hashlib.sha256).hexdigest()
-    return await client.post("/v1/channels/sms/inbound", content=body, headers={"content-type": "application/json", "x-signature": sig})
+    sig = (
+        "sha256="
+        + hmac.new(CHANNEL_SECRETS["ADUAN_SMS_GATEWAY_SECRET"].encode(), body, hashlib.sha256).hexdigest()
+    )
+    return await client.post(
+        "/v1/channels/sms/inbound",
+        content=body,
+        headers={"content-type": "application/json", "x-signature": sig},
+    )
 
 
 async def test_last_two_parts_arriving_together_join_once(client, db):
-    parts = [_part(1, 3, "Lampu PJU di Jl. Cikini Raya"), _part(2, 3, "mati sejak tiga hari,"), _part(3, 3, "mohon segera diperbaiki.")]
+    parts = [
+        _part(1, 3, "Lampu PJU di Jl. Cikini Raya"),
+        _part(2, 3, "mati sejak tiga hari,"),
+        _part(3, 3, "mohon segera diperbaiki."),
+    ]
     first = await _send(client, parts[1])
     assert first.status_code == 202 and first.json()["outcomes"][0]["action"] == "buffered"
     answers = await asyncio.gather(_send(client, parts[2]), _send(client, parts[0]))
-    assert sorted(r.status_code for r in answers) == [201, 202] or sorted(r.status_code for r in answers) == [200, 201]
+    assert sorted(r.status_code for r in answers) == [201, 202] or sorted(r.status_code for r in answers) == [
+        200,
+        201,
+    ]
     assert await db.fetchval("SELECT count(*) FROM complaints") == 1
     text = await db.fetchval("SELECT description FROM complaints")
     assert text.startswith("Lampu PJU di Jl. Cikini Raya") and text.endswith("mohon segera diperbaiki.")
@@ -36,7 +57,9 @@ async def test_last_two_parts_arriving_together_join_once(client, db):
 
 
 async def test_incomplete_set_becomes_a_complaint_after_the_timeout_and_a_late_part_is_added(client, app, db):
-    assert (await _send(client, _part(1, 2, "Banjir setinggi lutut di Kampung Melayu", ref=9))).status_code == 202
+    assert (
+        await _send(client, _part(1, 2, "Banjir setinggi lutut di Kampung Melayu", ref=9))
+    ).status_code == 202
     assert await app.state.pipeline.flush_stale_fragments(datetime.now(UTC)) == []  # not yet
     flushed = await app.state.pipeline.flush_stale_fragments(datetime.now(UTC) + timedelta(minutes=11))
     assert [r["action"] for r in flushed] == ["created"]

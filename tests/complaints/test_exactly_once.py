@@ -54,7 +54,9 @@ async def test_same_external_id_returns_existing_with_200(client, app_key, db):
 
 async def test_racing_external_ids_create_one_complaint(client, app_key, db):
     body = {"channel": "twitter", "external_id": "1590000000000000001", "description": "Macet total"}
-    answers = await asyncio.gather(*(client.post("/v1/complaints", json=body, headers=app_key) for _ in range(12)))
+    answers = await asyncio.gather(
+        *(client.post("/v1/complaints", json=body, headers=app_key) for _ in range(12))
+    )
     assert sorted(r.status_code for r in answers) == [200] * 11 + [201]
     assert len({r.json()["id"] for r in answers}) == 1
     assert await db.fetchval("SELECT count(*) FROM complaints") == 1

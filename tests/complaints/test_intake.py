@@ -37,13 +37,17 @@ async def test_geo_tagged_complaint_is_created(client, app_key, officer):
 
 async def test_complaint_without_location_gets_a_category_from_its_text(client, app_key):
     r = await client.post(
-        "/v1/complaints", json={"description": "Sampah menumpuk di pinggir kali, bau sekali."}, headers=app_key
+        "/v1/complaints",
+        json={"description": "Sampah menumpuk di pinggir kali, bau sekali."},
+        headers=app_key,
     )
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["location"] is None and body["category"] == "rubbish"
     assert body["metadata"]["classification"]["category"] == "rubbish"
-    r = await client.post("/v1/complaints", json={"description": "Selamat pagi, terima kasih."}, headers=app_key)
+    r = await client.post(
+        "/v1/complaints", json={"description": "Selamat pagi, terima kasih."}, headers=app_key
+    )
     assert r.json()["category"] is None
 
 
@@ -81,7 +85,9 @@ async def test_invalid_fields_are_named_and_nothing_is_stored(client, app_key, d
 
 
 async def test_body_over_one_mebibyte_is_413(client, app_key, db):
-    r = await client.post("/v1/complaints", json={**GEO, "metadata": {"x": "a" * (1024 * 1024)}}, headers=app_key)
+    r = await client.post(
+        "/v1/complaints", json={**GEO, "metadata": {"x": "a" * (1024 * 1024)}}, headers=app_key
+    )
     assert r.status_code == 413
     assert r.headers["content-type"].startswith("application/problem+json")
     assert await db.fetchval("SELECT count(*) FROM complaints") == 0
@@ -89,7 +95,9 @@ async def test_body_over_one_mebibyte_is_413(client, app_key, db):
 
 async def test_wrong_content_type_is_415(client, app_key):
     r = await client.post(
-        "/v1/complaints", content=b"description=x", headers={**app_key, "content-type": "application/x-www-form-urlencoded"}
+        "/v1/complaints",
+        content=b"description=x",
+        headers={**app_key, "content-type": "application/x-www-form-urlencoded"},
     )
     assert r.status_code == 415
     assert r.json()["status"] == 415
@@ -116,14 +124,19 @@ async def test_same_person_in_any_phone_form_is_one_reporter(client, app_key, of
     ids = set()
     for phone in ("081311110000", "6281311110000", "+62 813-1111-0000", "+6281311110000"):
         r = await client.post(
-            "/v1/complaints", json={"description": "Lampu jalan mati", "reporter": {"phone": phone}}, headers=app_key
+            "/v1/complaints",
+            json={"description": "Lampu jalan mati", "reporter": {"phone": phone}},
+            headers=app_key,
         )
         full = (await client.get(f"/v1/complaints/{r.json()['id']}", headers=officer)).json()
         assert full["reporter"]["phone"] == "+6281311110000"
         ids.add(full["reporter"]["id"])
     r = await client.post(
         "/v1/complaints",
-        json={"description": "Lampu jalan mati", "reporter": {"email": "Budi@Example.COM", "phone": "0813 1111 0000"}},
+        json={
+            "description": "Lampu jalan mati",
+            "reporter": {"email": "Budi@Example.COM", "phone": "0813 1111 0000"},
+        },
         headers=app_key,
     )
     full = (await client.get(f"/v1/complaints/{r.json()['id']}", headers=officer)).json()

@@ -10,7 +10,9 @@ from app.complaints.lifecycle import STATUSES, TRANSITIONS
 
 
 async def _new(client, headers, **extra):
-    r = await client.post("/v1/complaints", json={"description": "Saluran mampet di Jl. Tebet Raya", **extra}, headers=headers)
+    r = await client.post(
+        "/v1/complaints", json={"description": "Saluran mampet di Jl. Tebet Raya", **extra}, headers=headers
+    )
     assert r.status_code == 201
     return r.json()
 
@@ -81,7 +83,10 @@ async def test_stale_if_match_is_412(client, app_key, officer):
 async def test_racing_transitions_never_both_succeed(client, app_key, officer, db):
     c = await _new(client, app_key)
     answers = await asyncio.gather(
-        *(_move(client, officer, c["id"], s, 1) for s in ("coordination", "in_progress", "rejected", "dispatched"))
+        *(
+            _move(client, officer, c["id"], s, 1)
+            for s in ("coordination", "in_progress", "rejected", "dispatched")
+        )
     )
     codes = sorted(r.status_code for r in answers)
     assert codes == [200, 412, 412, 412]
@@ -113,17 +118,23 @@ async def test_app_may_only_reopen_a_resolved_complaint(client, app_key, officer
 async def test_comments_are_events(client, app_key, officer):
     c = await _new(client, app_key)
     r = await client.post(
-        f"/v1/complaints/{c['id']}/comments", json={"note": "Menunggu alat berat", "public": False}, headers=officer
+        f"/v1/complaints/{c['id']}/comments",
+        json={"note": "Menunggu alat berat", "public": False},
+        headers=officer,
     )
     assert r.status_code == 201 and r.json()["kind"] == "comment" and r.json()["public"] is False
     full = (await client.get(f"/v1/complaints/{c['id']}", headers=officer)).json()
     assert [e["kind"] for e in full["events"]] == ["created", "comment"]
-    assert (await client.post(f"/v1/complaints/{c['id']}/comments", json={"note": ""}, headers=officer)).status_code == 422
+    assert (
+        await client.post(f"/v1/complaints/{c['id']}/comments", json={"note": ""}, headers=officer)
+    ).status_code == 422
 
 
 async def test_unknown_complaint_is_404(client, officer):
     r = await client.post(
-        "/v1/complaints/00000000-0000-0000-0000-000000000000/transitions", json={"status": "in_progress"}, headers=officer
+        "/v1/complaints/00000000-0000-0000-0000-000000000000/transitions",
+        json={"status": "in_progress"},
+        headers=officer,
     )
     assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
     r = await client.get("/v1/complaints/not-a-uuid", headers=officer)

@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 async def _seed(client, headers, n, **extra):
     out = []
     for i in range(n):
-        r = await client.post("/v1/complaints", json={"description": f"Keluhan nomor {i}", **extra}, headers=headers)
+        r = await client.post(
+            "/v1/complaints", json={"description": f"Keluhan nomor {i}", **extra}, headers=headers
+        )
         out.append(r.json())
     return out
 
@@ -17,8 +19,14 @@ async def _seed(client, headers, n, **extra):
 async def test_filters(client, app_key, officer):
     await _seed(client, app_key, 3, category="roads")
     await _seed(client, app_key, 2, category="rubbish", channel="sms")
-    special = (await client.post("/v1/complaints", json={"description": "Kabel menjuntai di Jl. Sabang"}, headers=app_key)).json()
-    await client.post(f"/v1/complaints/{special['id']}/transitions", json={"status": "in_progress"}, headers=officer)
+    special = (
+        await client.post(
+            "/v1/complaints", json={"description": "Kabel menjuntai di Jl. Sabang"}, headers=app_key
+        )
+    ).json()
+    await client.post(
+        f"/v1/complaints/{special['id']}/transitions", json={"status": "in_progress"}, headers=officer
+    )
 
     async def ids(**params):
         r = await client.get("/v1/complaints", params=params, headers=officer)
@@ -37,7 +45,13 @@ async def test_filters(client, app_key, officer):
 
 
 async def test_bad_filters_are_422(client, officer):
-    for params in ({"limit": 0}, {"limit": 101}, {"status": "open"}, {"cursor": "!!"}, {"created_from": "yesterday"}):
+    for params in (
+        {"limit": 0},
+        {"limit": 101},
+        {"status": "open"},
+        {"cursor": "!!"},
+        {"created_from": "yesterday"},
+    ):
         r = await client.get("/v1/complaints", params=params, headers=officer)
         assert r.status_code == 422, params
         assert r.headers["content-type"].startswith("application/problem+json")
@@ -68,16 +82,33 @@ async def test_cursor_pages_are_complete_and_stable_under_concurrent_inserts(cli
 
 async def test_list_items_equal_the_single_complaint_view(client, app_key, officer):
     """The list is rendered by PostgreSQL, the single view by Python: they must agree."""
-    c = (await client.post("/v1/complaints", json={
-        "title": "Lampu mati", "description": "Lampu PJU mati, hubungi 0812-1111-2222", "category": "street_lights",
-        "location": {"lat": -6.1915, "lon": 106.8412, "accuracy_m": 8.5, "address": "Jl. Cikini Raya"},
-        "attachments": [{"url": "https://example.com/a.jpg", "media_type": "image/jpeg"}],
-        "metadata": {"app_version": "4.2.1", "nested": {"x": [1, 2.5, None]}}, "privacy": "anonymous",
-    }, headers=app_key)).json()
-    plain = (await client.post("/v1/complaints", json={"description": "Trotoar rusak"}, headers=app_key)).json()
+    c = (
+        await client.post(
+            "/v1/complaints",
+            json={
+                "title": "Lampu mati",
+                "description": "Lampu PJU mati, hubungi 0812-1111-2222",
+                "category": "street_lights",
+                "location": {
+                    "lat": -6.1915,
+                    "lon": 106.8412,
+                    "accuracy_m": 8.5,
+                    "address": "Jl. Cikini Raya",
+                },
+                "attachments": [{"url": "https://example.com/a.jpg", "media_type": "image/jpeg"}],
+                "metadata": {"app_version": "4.2.1", "nested": {"x": [1, 2.5, None]}},
+                "privacy": "anonymous",
+            },
+            headers=app_key,
+        )
+    ).json()
+    plain = (
+        await client.post("/v1/complaints", json={"description": "Trotoar rusak"}, headers=app_key)
+    ).json()
     for status in ("in_progress", "pending_validation", "resolved"):
         await client.post(f"/v1/complaints/{c['id']}/transitions", json={"status": status}, headers=officer)
     listed = {i["id"]: i for i in (await client.get("/v1/complaints", headers=officer)).json()["items"]}
+
     def same_instants(view: dict) -> dict:
         # RFC 3339 either way; PostgreSQL drops trailing zeros of the fraction
         for key in ("created_at", "received_at", "updated_at", "due_at", "response_due_at", "ews_at"):

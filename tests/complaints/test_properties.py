@@ -5,9 +5,16 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-json_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=30))
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=30),
+)
 json_values = st.recursive(
-    json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=12,
 )
 complaint_like = st.fixed_dictionaries(
@@ -20,11 +27,24 @@ complaint_like = st.fixed_dictionaries(
         "channel": st.one_of(st.sampled_from(["jaki", "sms", "lapor"]), st.text(max_size=8)),
         "external_id": st.one_of(st.text(max_size=20), json_values),
         "location": st.one_of(
-            st.fixed_dictionaries({"lat": st.floats(allow_nan=False, allow_infinity=False), "lon": st.floats(allow_nan=False, allow_infinity=False)}), json_values
+            st.fixed_dictionaries(
+                {
+                    "lat": st.floats(allow_nan=False, allow_infinity=False),
+                    "lon": st.floats(allow_nan=False, allow_infinity=False),
+                }
+            ),
+            json_values,
         ),
         "reporter": st.one_of(
-            st.fixed_dictionaries({}, optional={"phone": st.text(max_size=20), "email": st.text(max_size=20),
-                                                "nik": st.text(max_size=20), "name": json_values}),
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "phone": st.text(max_size=20),
+                    "email": st.text(max_size=20),
+                    "nik": st.text(max_size=20),
+                    "name": json_values,
+                },
+            ),
             json_values,
         ),
         "received_at": st.one_of(st.datetimes().map(lambda d: d.isoformat()), st.text(max_size=12)),
@@ -60,13 +80,19 @@ async def test_generated_complaints_never_5xx(client, app_key):
 
 
 async def test_generated_transitions_and_comments_never_5xx(client, app_key, officer):
-    cid = (await client.post("/v1/complaints", json={"description": "Trotoar rusak"}, headers=app_key)).json()["id"]
+    cid = (
+        await client.post("/v1/complaints", json={"description": "Trotoar rusak"}, headers=app_key)
+    ).json()["id"]
 
     strategy = st.tuples(
         st.one_of(
             st.fixed_dictionaries(
                 {"status": st.sampled_from(["in_progress", "resolved", "duplicate", "x"])},
-                optional={"note": json_values, "public": json_values, "duplicate_of": st.one_of(st.uuids().map(str), json_values)},
+                optional={
+                    "note": json_values,
+                    "public": json_values,
+                    "duplicate_of": st.one_of(st.uuids().map(str), json_values),
+                },
             ),
             json_values,
         ),

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-PERSON = {"name": "Siti Rahmawati", "phone": "0812-9876-5432", "email": "siti.rahma@example.com", "nik": "3171014708900003",
-          "handles": {"twitter": "siti_rahma_jkt"}}
+PERSON = {
+    "name": "Siti Rahmawati",
+    "phone": "0812-9876-5432",
+    "email": "siti.rahma@example.com",
+    "nik": "3171014708900003",
+    "handles": {"twitter": "siti_rahma_jkt"},
+}
 SECRET_NOTE = "Pelapor adalah kerabat pegawai kelurahan"
 
 
@@ -23,8 +28,17 @@ async def _submit(client, headers, **extra):
 
 def _assert_no_personal_data(text: str) -> None:
     for value in (
-        PERSON["name"], "Siti", "0812-9876-5432", "081298765432", "6281298765432", "+6281298765432",
-        PERSON["email"], PERSON["nik"], "siti_rahma_jkt", SECRET_NOTE, "Gg. Kelinci",
+        PERSON["name"],
+        "Siti",
+        "0812-9876-5432",
+        "081298765432",
+        "6281298765432",
+        "+6281298765432",
+        PERSON["email"],
+        PERSON["nik"],
+        "siti_rahma_jkt",
+        SECRET_NOTE,
+        "Gg. Kelinci",
     ):
         assert value.lower() not in text.lower(), f"{value!r} leaked into the public view"
 
@@ -49,7 +63,10 @@ async def test_public_view_has_status_colour_and_no_personal_data(client, app_ke
     assert view["colour"] == "yellow" and view["category"] == "rubbish" and view["category_name"] == "Sampah"
     notes = [e["note"] for e in view["timeline"]]
     assert "Petugas kebersihan dijadwalkan besok pagi" in notes
-    assert [e["status"] for e in view["timeline"] if e["kind"] == "status_changed"] == ["in_progress", "pending_validation"]
+    assert [e["status"] for e in view["timeline"] if e["kind"] == "status_changed"] == [
+        "in_progress",
+        "pending_validation",
+    ]
     # an anonymous report's exact point is not shown
     assert view["location"] == {"lat": -6.212, "lon": 106.846}
     assert "-6.21234" not in r.text and "106.84567" not in r.text

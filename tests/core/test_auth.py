@@ -10,7 +10,12 @@ PROTECTED = [
     ("POST", "/v1/complaints", {"description": "x"}, {"admin", "supervisor", "officer", "app"}),
     ("GET", "/v1/complaints", None, {"admin", "supervisor", "officer"}),
     ("GET", f"/v1/complaints/{CID}", None, {"admin", "supervisor", "officer"}),
-    ("POST", f"/v1/complaints/{CID}/transitions", {"status": "in_progress"}, {"admin", "supervisor", "officer", "app"}),
+    (
+        "POST",
+        f"/v1/complaints/{CID}/transitions",
+        {"status": "in_progress"},
+        {"admin", "supervisor", "officer", "app"},
+    ),
     ("POST", f"/v1/complaints/{CID}/comments", {"note": "x"}, {"admin", "supervisor", "officer"}),
     ("POST", "/v1/api-keys", {"name": "n", "role": "app"}, {"admin"}),
 ]
@@ -42,7 +47,9 @@ async def test_keys_are_stored_hashed_and_shown_once(client, admin, db):
     assert r.json()["role"] == "app" and len(key) > 30
     stored = await db.fetchrow("SELECT * FROM api_keys WHERE name = 'jaki-prod'")
     assert key not in str(dict(stored))
-    ok = await client.post("/v1/complaints", json={"description": "uji"}, headers={"Authorization": f"Bearer {key}"})
+    ok = await client.post(
+        "/v1/complaints", json={"description": "uji"}, headers={"Authorization": f"Bearer {key}"}
+    )
     assert ok.status_code == 201
 
 

@@ -13,7 +13,9 @@ EXPORTED = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 def test_exported_openapi_matches_the_app():
     live = create_app().openapi()
     exported = json.loads(EXPORTED.read_text(encoding="utf-8"))
-    assert exported == json.loads(json.dumps(live)), "openapi/openapi.json is stale: run `aduan openapi export`"
+    assert exported == json.loads(json.dumps(live)), (
+        "openapi/openapi.json is stale: run `aduan openapi export`"
+    )
 
 
 def test_every_operation_is_documented():
@@ -35,7 +37,9 @@ def test_every_operation_is_documented():
             assert "application/problem+json" in content, f"{where} {code} is not problem+json"
         if method in ("post", "put", "patch") and "requestBody" in op:
             body = op["requestBody"]["content"]
-            assert any("example" in c or "examples" in c or "$ref" in c.get("schema", {}) for c in body.values()), where
+            assert any(
+                "example" in c or "examples" in c or "$ref" in c.get("schema", {}) for c in body.values()
+            ), where
 
 
 def _has_example(content: dict, schemas: dict) -> bool:

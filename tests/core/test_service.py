@@ -12,8 +12,22 @@ async def test_categories_catalogue(client):
     items = r.json()["items"]
     assert len(items) >= 16
     codes = {i["code"] for i in items}
-    for needed in ("roads", "drainage_flood", "rubbish", "trees", "street_lights", "illegal_parking", "street_vendors",
-                   "public_order", "noise", "fire_hazard", "tangled_cables", "public_facilities", "social_aid", "misconduct"):
+    for needed in (
+        "roads",
+        "drainage_flood",
+        "rubbish",
+        "trees",
+        "street_lights",
+        "illegal_parking",
+        "street_vendors",
+        "public_order",
+        "noise",
+        "fire_hazard",
+        "tangled_cables",
+        "public_facilities",
+        "social_aid",
+        "misconduct",
+    ):
         assert needed in codes
     assert all(i["name"] and i["agency"] and i["sla_hours"] > 0 for i in items)
 
@@ -24,7 +38,11 @@ async def test_health_and_ready(client):
 
 
 async def test_framework_errors_are_problems_without_traces(client, officer):
-    for method, path, status in (("GET", "/nope", 404), ("DELETE", "/v1/categories", 405), ("GET", "/v1/complaints/x", 422)):
+    for method, path, status in (
+        ("GET", "/nope", 404),
+        ("DELETE", "/v1/categories", 405),
+        ("GET", "/v1/complaints/x", 422),
+    ):
         r = await client.request(method, path, headers=officer)
         assert r.status_code == status
         assert r.headers["content-type"].startswith("application/problem+json")
@@ -50,11 +68,17 @@ async def test_database_down_is_503_and_not_ready(settings):
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
             assert (await c.get("/healthz")).status_code == 200
             ready = await c.get("/readyz")
-            assert ready.status_code == 503 and ready.headers["content-type"].startswith("application/problem+json")
+            assert ready.status_code == 503 and ready.headers["content-type"].startswith(
+                "application/problem+json"
+            )
             for r in (
                 await c.get("/v1/track/K7M2-Q9XD"),
                 await c.get("/v1/categories"),
-                await c.post("/v1/complaints", json={"description": "x"}, headers={"Authorization": f"Bearer {settings.admin_key}"}),
+                await c.post(
+                    "/v1/complaints",
+                    json={"description": "x"},
+                    headers={"Authorization": f"Bearer {settings.admin_key}"},
+                ),
             ):
                 assert r.status_code == 503, r.text
                 assert r.headers["content-type"].startswith("application/problem+json")

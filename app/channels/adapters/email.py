@@ -103,6 +103,7 @@ def verify_mailgun(form: dict[str, str], signing_key: str, now: float, window_s:
 
 # --- text helpers (also used by the SMS adapters) --------------------------------------------------
 
+
 def find_ticket_code(text: str | None) -> str | None:
     """The first ticket code quoted in ``text`` (see ``tickets.find_ticket``)."""
     return find_ticket(text or "")
