@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -64,6 +65,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     migrate(url)
     app = create_app(database_url=url)
     print(f"Aduan on http://{args.host}:{args.port} (docs at /docs)", flush=True)
+    # uvicorn shuts down gracefully on SIGTERM and then re-raises it; with the default
+    # action that kills the process before atexit stops the embedded PostgreSQL. Exit
+    # normally instead, so `docker stop`/systemd stop it as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     uvicorn.run(
         app,
         host=args.host,

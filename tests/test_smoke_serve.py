@@ -79,7 +79,7 @@ def test_serve_on_embedded_postgres(tmp_path):
         docs = httpx.get(base + "/docs")
         assert docs.status_code == 200 and "swagger" in docs.text.lower()
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM)  # what docker stop and systemd send
         try:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
