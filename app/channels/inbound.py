@@ -42,7 +42,7 @@ from app.complaints import service
 from app.complaints.lifecycle import OPEN_STATUSES
 from app.complaints.tickets import normalise_ticket
 from app.core.geohash import encode as geohash
-from app.core.http import dumps
+from app.core.http import json_text
 
 log = logging.getLogger("aduan.inbound")
 
@@ -52,10 +52,6 @@ FRAGMENT_TIMEOUT = timedelta(minutes=10)
 RECENT_WINDOW = timedelta(hours=24)
 # Headers never archived.
 _SECRET_HEADERS = {"authorization", "cookie", "proxy-authorization"}
-
-
-def _json(value: Any) -> str:
-    return dumps(value).decode()
 
 
 # --------------------------------------------------------------------------- drafts <-> JSON
@@ -116,11 +112,11 @@ async def archive(
             channel,
             endpoint,
             delivery.content_type,
-            _json(headers),
-            _json(delivery.query),
+            json_text(headers),
+            json_text(delivery.query),
             delivery.body,
             hashlib.sha256(delivery.body).hexdigest(),
-            _json(context),
+            json_text(context),
         )
 
 
@@ -208,7 +204,7 @@ class Pipeline:
                 "attempts = attempts + 1, processed_at = now() WHERE id = $1",
                 delivery_id,
                 status,
-                _json(results),
+                json_text(results),
                 error,
             )
 
@@ -342,7 +338,7 @@ class Pipeline:
             "address = COALESCE(address, $6), cell = COALESCE(cell, $7), "
             "version = version + CASE WHEN $8 THEN 1 ELSE 0 END, updated_at = now() WHERE id = $1",
             target["id"],
-            _json(attachments),
+            json_text(attachments),
             loc.lat if loc else None,
             loc.lon if loc else None,
             loc.accuracy_m if loc else None,
@@ -427,7 +423,7 @@ class Pipeline:
             frag.seq,
             frag.total,
             frag.text,
-            _json(draft_to_json(frag.draft)),
+            json_text(draft_to_json(frag.draft)),
             delivery_id,
         )
         prior = await conn.fetchrow(

@@ -22,6 +22,7 @@ from app.complaints import lifecycle
 from app.complaints.tickets import new_ticket
 from app.core.errors import AppError, NotFound, PreconditionFailed, Unprocessable
 from app.core.geohash import encode as geohash
+from app.core.http import json_text
 from app.core.pii import find_pii, mask_pii, normalise_phone
 from app.core.security import Principal
 
@@ -47,10 +48,6 @@ class ComplaintNotFound(NotFound):
 class UnknownCategory(Unprocessable):
     slug = "unknown-category"
     title = "Unknown category"
-
-
-def _json(value: Any) -> str:
-    return orjson.dumps(value).decode()
 
 
 def in_service_area(lat: float, lon: float) -> bool:
@@ -236,21 +233,21 @@ async def create_complaint(
         draft.title,
         draft.description,
         category,
-        _json(attachments),
+        json_text(attachments),
         draft.language,
-        _json(metadata),
+        json_text(metadata),
         loc.lat if loc else None,
         loc.lon if loc else None,
         loc.accuracy_m if loc else None,
         loc.address if loc else None,
         cell,
-        _json(area) if area else None,
+        json_text(area) if area else None,
         (area or {}).get("kelurahan", {}).get("code") if area else None,
         (area or {}).get("kecamatan", {}).get("code") if area else None,
         (area or {}).get("kota", {}).get("code") if area else None,
         reporter_id,
         draft.privacy,
-        _json(pii_kinds),
+        json_text(pii_kinds),
         flags,
         placement.get("unit_code"),
         response_due_at,
@@ -259,7 +256,7 @@ async def create_complaint(
         received_at,
         created_by,
         actor,
-        _json({"channel": draft.channel}),
+        json_text({"channel": draft.channel}),
     )
     for _attempt in range(5):
         try:
@@ -459,7 +456,7 @@ async def append_event(
         to_status,
         note,
         public,
-        _json(data or {}),
+        json_text(data or {}),
     )
 
 

@@ -49,6 +49,11 @@ def dumps(data: Any) -> bytes:
     return orjson.dumps(data, default=_default)
 
 
+def json_text(data: Any) -> str:
+    """JSON as text, for jsonb parameters of raw SQL."""
+    return dumps(data).decode()
+
+
 def json_response(data: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(dumps(data), status_code=status_code, media_type="application/json", headers=headers)
 

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
-import orjson
 
 from app.complaints import service as complaints
 from app.complaints.catalogue import AGENCIES
 from app.complaints.lifecycle import OPEN_STATUSES
 from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.http import json_text
 from app.routing import assignment, geo, rules, sla
 from app.routing.classifier import compile_keywords
 
@@ -55,10 +55,6 @@ class OutsideAreas(NotFound):
 class CategoryNotFound(NotFound):
     slug = "category-not-found"
     title = "Category not found"
-
-
-def _json(value: Any) -> str:
-    return orjson.dumps(value).decode()
 
 
 async def bump_revision(conn: asyncpg.Connection) -> None:
@@ -143,7 +139,7 @@ async def import_boundaries(conn: asyncpg.Connection, data: bytes | str) -> dict
                 b.level,
                 b.name,
                 b.parent_code,
-                _json(geo.to_geojson(b.geometry)),
+                json_text(geo.to_geojson(b.geometry)),
                 x0,
                 y0,
                 x1,
@@ -565,7 +561,7 @@ async def set_keywords(conn: asyncpg.Connection, code: str, keywords: list[str])
     row = await conn.fetchrow(
         "UPDATE categories SET keywords = $2::jsonb WHERE code = $1 RETURNING code, keywords",
         code,
-        _json(keywords),
+        json_text(keywords),
     )
     if row is None:
         raise CategoryNotFound(f"no category {code!r} (GET /v1/categories)")
