@@ -8,11 +8,20 @@
 2. ``--rows`` complaints (one ``created`` event each, and their reporters) are generated in
    SQL with ``INSERT ... SELECT generate_series(...)``, not through the API, then
    ``VACUUM ANALYZE``.
-3. ``aduan serve`` runs as a real process with one worker on 127.0.0.1.
-4. ``wrk`` drives each scenario: a 3 s warm-up, then a measured run at 64 connections
-   (throughput) and one at 8 connections (latency).
-5. A table: requests/s, the ratio to ``GET /healthz`` measured in the same run (the ceiling:
-   the same process, middleware and framework, no database), latency, errors, verdict.
+3. Routing data: ``aduan areas import`` with the real Jakarta areas (``../shared/data/``, when
+   present) and ``aduan seed demo`` (a unit per kelurahan, agencies, a few officers).
+4. Signed Meta webhooks, one per request, written to a file the wrk script reads.
+5. The area lookup alone, in this process: ``AreaIndex.lookup`` on 100,000 random points.
+6. ``aduan serve`` runs as a real process with one worker on 127.0.0.1 (routing on, the Meta
+   app secret set); a second one with ``ADUAN_ROUTING_ENABLED=false`` serves the core-intake
+   comparison.
+7. ``wrk`` drives each scenario: a 3 s warm-up, then a measured run at 64 connections
+   (throughput) and one at 8 connections (latency); routing on and off then alternate in six
+   5 s runs for their ratio.
+8. A table: requests/s, the ratio to ``GET /healthz`` measured in the same run (the ceiling:
+   the same process, middleware and framework, no database), latency, errors, verdict; then
+   intake with routing / core intake, the routing outcome, the webhook's answers and the
+   area lookup.
 
 It reports; it does not judge: the exit status is 0 when a target is missed, nonzero only
 when the benchmark itself fails (2: wrk is missing and cannot be installed).
@@ -22,6 +31,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import hmac
 import json
 import os
 import platform
@@ -54,12 +65,36 @@ from app.complaints.schemas import CHANNELS  # noqa: E402
 from app.complaints.tickets import ALPHABET, normalise_ticket  # noqa: E402
 from app.core.db import embedded_database_url, resolve_database_url  # noqa: E402
 from app.core.geohash import encode as geohash  # noqa: E402
+from app.routing import geo  # noqa: E402
+from app.routing.seed import DEFAULT_KELURAHAN, DEMO_OFFICERS  # noqa: E402
 
 DB_NAME = "aduan_bench"
 LOADED_BY = "bench-load"  # created_by of generated rows: tells them from rows the intake scenario adds
 WARMUP_S = 3
 P99_TARGET_MS = 50.0
 NOW = datetime.now(UTC)
+
+# Routing: the real Jakarta areas, next to the repository (../shared/data), when present.
+SHARED_DATA = REPO.parent / "shared" / "data"
+AREAS_CSV = SHARED_DATA / "jakarta_admin_areas.csv"
+KELURAHAN_GEOJSON = SHARED_DATA / "jakarta_kelurahan.geojson"
+KECAMATAN_GEOJSON = SHARED_DATA / "jakarta_kecamatan.geojson"
+ROUTING_RATIO_TARGET = 0.80  # intake with routing / core intake (routing off), same run
+# The ratio is judged on interleaved runs (on, off, off, on, on, off): two back-to-back
+# measurements on this shared 2-core machine moved by up to 25 % between identical runs.
+COMPARE_ORDER = ("on", "off", "off", "on", "on", "off")
+COMPARE_S = 5
+# Area lookup in the bench process: random points in mainland Jakarta (the province's own box,
+# down to -5.10, is mostly sea and the Thousand Islands).
+LOOKUP_BBOX = (-6.38, 106.68, -6.08, 106.98)  # south, west, north, east
+LOOKUP_POINTS = 100_000
+LOOKUP_TARGET_US = 1000.0
+# Share of the routing scenario's points that fall in a kelurahan with officers (seed demo).
+OFFICER_POINT_SHARE = 0.30
+# The signed Meta webhook: one pre-signed body per request (a repeated body is a redelivery).
+FACEBOOK_PAGE_ID = "104729418562390"
+FACEBOOK_MAX_RPS = 1200  # bodies are generated for this rate over the whole scenario
+FACEBOOK_SENDERS = 3000  # distinct citizens posting (people post more than once)
 
 # --------------------------------------------------------------------------- the data mix
 # Shares are rough readings of Jakarta's CRM reports: the JAKI app dominates, walk-in
@@ -634,10 +669,25 @@ async def verify_load(bench: URL, rows: int) -> dict[str, Any]:
         await conn.close()
 
 
-async def reset_kept_database(bench: URL) -> None:
-    """--keep-db: drop what earlier runs added through the API, so every run starts alike."""
+async def reset_kept_database(bench: URL) -> dict[str, float]:
+    """--keep-db: drop what earlier runs added through the API, so every run starts alike.
+
+    That is every complaint the load did not generate (with their events, threads and
+    assignments, so officers start with no open load), every inbound delivery and claimed
+    source event (the load writes none), the reporters the Meta webhook created (the load
+    only gives reporters phone identities), and the bench's API keys. Areas, units and
+    officers stay: the import and the seed are idempotent and run again anyway.
+    """
+    t0 = time.perf_counter()
     conn = await asyncpg.connect(asyncpg_dsn(bench), command_timeout=None)
     try:
+        added = await conn.fetchval(
+            "SELECT count(*) FROM complaints WHERE created_by IS DISTINCT FROM $1", LOADED_BY
+        )
+        # Truncated first: deleting a complaint then finds nothing in them to set null or cascade.
+        await conn.execute(
+            "TRUNCATE inbound_events, message_fragments, used_tokens, complaint_threads, inbound_deliveries"
+        )
         # Deleting a complaint checks that no complaint names it in duplicate_of, which has no
         # index: a scan of the whole table per deleted row. A throwaway partial index (empty:
         # the bench sets no duplicate_of) turns each check into a lookup.
@@ -647,10 +697,18 @@ async def reset_kept_database(bench: URL) -> None:
         )
         await conn.execute("DELETE FROM complaints WHERE created_by IS DISTINCT FROM $1", LOADED_BY)
         await conn.execute("DROP INDEX bench_tmp_duplicate_of")
+        await conn.execute(
+            "DELETE FROM reporters WHERE id IN "
+            "(SELECT reporter_id FROM reporter_identities WHERE kind = 'facebook_id')"
+        )
         await conn.execute("DELETE FROM api_keys WHERE name LIKE 'bench-%'")
-        await conn.execute("VACUUM (ANALYZE) complaints, complaint_events, api_keys")
+        await conn.execute(
+            "VACUUM (ANALYZE) complaints, complaint_events, api_keys, reporters, reporter_identities, "
+            "inbound_deliveries, inbound_events, complaint_threads"
+        )
     finally:
         await conn.close()
+    return {"complaints_deleted": added, "seconds": time.perf_counter() - t0}
 
 
 async def sample_tickets(bench: URL, n: int = 1000) -> list[str]:
@@ -674,6 +732,298 @@ async def server_version(url: URL) -> str:
         await conn.close()
 
 
+# --------------------------------------------------------------------------- routing data
+
+
+def aduan_cmd() -> list[str]:
+    aduan = Path(sys.executable).parent / "aduan"
+    return [str(aduan)] if aduan.exists() else [sys.executable, "-m", "app.cli"]
+
+
+def prepare_routing(bench: URL, logdir: Path) -> dict[str, Any]:
+    """``aduan areas import`` (the real areas, when present), then ``aduan seed demo``.
+
+    Both through the real CLI, as an operator would set routing up; both are idempotent, so a
+    --keep-db run repeats them. The seed prints officer keys once: they go to a log file only.
+    """
+    env = {
+        **os.environ,
+        "DATABASE_URL": bench.render_as_string(hide_password=False),
+        "ADUAN_LOG_LEVEL": "WARNING",
+    }
+    out: dict[str, Any] = {}
+    files = [f for f in (AREAS_CSV, KELURAHAN_GEOJSON, KECAMATAN_GEOJSON) if f.is_file()]
+    t = time.perf_counter()
+    if files:
+        proc = subprocess.run(
+            [*aduan_cmd(), "areas", "import", *map(str, files)],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(
+                f"aduan areas import failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+            )
+        for line in proc.stdout.splitlines():
+            log(f"  {line.replace(str(SHARED_DATA) + '/', '')}")
+        out["areas_imported"] = [f.name for f in files]
+    out["areas_import_s"] = time.perf_counter() - t
+    if KELURAHAN_GEOJSON not in files:
+        log(
+            f"  routing runs without areas: no {KELURAHAN_GEOJSON} (units for {len(DEFAULT_KELURAHAN)} kelurahan only)"
+        )
+    t = time.perf_counter()
+    proc = subprocess.run([*aduan_cmd(), "seed", "demo"], cwd=REPO, env=env, capture_output=True, text=True)
+    (logdir / "seed-demo.log").write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0:
+        raise RuntimeError(f"aduan seed demo failed ({proc.returncode}):\n{proc.stderr}")
+    out["seed_s"] = time.perf_counter() - t
+    return out
+
+
+async def routing_inventory(bench: URL) -> dict[str, Any]:
+    conn = await asyncpg.connect(asyncpg_dsn(bench))
+    try:
+        row = await conn.fetchrow(
+            "SELECT (SELECT count(*) FROM areas WHERE level = 'kelurahan') AS kelurahan, "
+            "(SELECT count(*) FROM areas WHERE geometry IS NOT NULL) AS boundaries, "
+            "(SELECT count(*) FROM units) AS units, "
+            "(SELECT count(*) FROM units WHERE kind = 'kelurahan') AS kelurahan_units"
+        )
+        officers = await conn.fetch(
+            "SELECT unit_code, count(*) AS n, sum(capacity) AS capacity FROM officers "
+            "WHERE active AND role = 'officer' GROUP BY unit_code ORDER BY unit_code"
+        )
+        return {
+            **dict(row),
+            "officers": {r["unit_code"]: {"officers": r["n"], "capacity": r["capacity"]} for r in officers},
+        }
+    finally:
+        await conn.close()
+
+
+def officer_kelurahan() -> dict[str, int]:
+    """Kelurahan codes whose demo unit has officers taking the automatic stream, with their capacity."""
+    out: dict[str, int] = {}
+    for unit, _name, role, capacity in DEMO_OFFICERS:
+        if unit.startswith("kel-") and role == "officer":
+            out[unit[4:]] = out.get(unit[4:], 0) + capacity
+    return out
+
+
+def synthetic_boundaries() -> list[geo.AreaBoundary]:
+    """300 squares (20 x 15) over mainland Jakarta: the index's shape when the real files are absent."""
+    from shapely.geometry import box
+
+    s, w, n, e = LOOKUP_BBOX
+    cols, rows = 20, 15
+    dx, dy = (e - w) / cols, (n - s) / rows
+    out = []
+    for r in range(rows):
+        for c in range(cols):
+            kec = f"31.99.{r + 1:02d}"
+            out.append(
+                geo.AreaBoundary(
+                    code=f"{kec}.{1001 + c}",
+                    name=f"Kotak {r + 1}-{c + 1}",
+                    level=geo.KELURAHAN,
+                    geometry=box(w + c * dx, s + r * dy, w + (c + 1) * dx, s + (r + 1) * dy),
+                    kecamatan_code=kec,
+                    kecamatan=f"Baris {r + 1}",
+                    kota_code="31.99",
+                    kota="Kota Sintetis",
+                )
+            )
+    return out
+
+
+def bench_area_index() -> tuple[geo.AreaIndex, str, list[geo.AreaBoundary], list[geo.AreaRow]]:
+    """The same ``AreaIndex`` the service builds, from the real files, else from a synthetic grid."""
+    if KELURAHAN_GEOJSON.is_file():
+        boundaries = geo.parse_boundaries_geojson(KELURAHAN_GEOJSON.read_bytes())
+        if KECAMATAN_GEOJSON.is_file():
+            boundaries += geo.parse_boundaries_geojson(KECAMATAN_GEOJSON.read_bytes())
+        hierarchy = (
+            geo.parse_hierarchy_csv(AREAS_CSV.read_text(encoding="utf-8")) if AREAS_CSV.is_file() else []
+        )
+        source = "real Jakarta boundaries"
+    else:
+        boundaries, hierarchy = synthetic_boundaries(), []
+        source = "synthetic grid of 300 squares (no real boundaries)"
+    return geo.AreaIndex(boundaries, hierarchy), source, boundaries, hierarchy
+
+
+def area_lookup_bench(index: geo.AreaIndex, source: str, build_s: float) -> dict[str, Any]:
+    """Time ``index.lookup`` alone on LOOKUP_POINTS random points of mainland Jakarta."""
+    rng = random.Random(20261128)
+    s, w, n, e = LOOKUP_BBOX
+    points = [(rng.uniform(s, n), rng.uniform(w, e)) for _ in range(LOOKUP_POINTS)]
+    lookup = index.lookup
+    for lat, lon in points[:1000]:  # warm the caches and shapely's prepared geometries
+        lookup(lat, lon)
+    t = time.perf_counter()
+    hits = [lookup(lat, lon) for lat, lon in points]
+    elapsed = time.perf_counter() - t
+    kelurahan = sum(1 for h in hits if h is not None and h.kelurahan_code)
+    kecamatan_only = sum(1 for h in hits if h is not None and not h.kelurahan_code)
+    return {
+        "source": source,
+        "kelurahan_polygons": index.kelurahan_count,
+        "kecamatan_polygons": index.kecamatan_count,
+        "build_ms": build_s * 1000,
+        "points": LOOKUP_POINTS,
+        "bbox": LOOKUP_BBOX,
+        "us_per_point": elapsed / LOOKUP_POINTS * 1e6,
+        "kelurahan_share": kelurahan / LOOKUP_POINTS,
+        "kecamatan_only_share": kecamatan_only / LOOKUP_POINTS,
+        "outside_share": 1 - (kelurahan + kecamatan_only) / LOOKUP_POINTS,
+        "target_us": LOOKUP_TARGET_US,
+    }
+
+
+def routing_points(
+    index: geo.AreaIndex, boundaries: list[geo.AreaBoundary], n: int = 4000
+) -> tuple[list[tuple[float, float]], dict[str, Any]]:
+    """Points for the routing scenario: OFFICER_POINT_SHARE of them inside the kelurahan whose
+    units have officers (by their capacity), the rest anywhere in a mainland kelurahan.
+
+    Every point is checked with the same lookup the service runs, so "in Cikini" here means
+    the service will route it to Cikini's unit.
+    """
+    rng = random.Random(7)
+    s, w, n_, e = LOOKUP_BBOX
+    staffed = officer_kelurahan()
+    by_code = {b.code: b for b in boundaries if b.level == geo.KELURAHAN}
+    points: list[tuple[float, float]] = []
+    per_code: dict[str, int] = {}
+    total_cap = sum(staffed.values()) or 1
+    for code, cap in staffed.items():
+        want = round(n * OFFICER_POINT_SHARE * cap / total_cap)
+        b = by_code.get(code)
+        if b is None:  # no real boundaries: around the demo kelurahan's office
+            lat0, lon0 = {"31.71.06.1003": (-6.1915, 106.8412), "31.71.01.1001": (-6.1754, 106.8272)}.get(
+                code, (-6.2, 106.83)
+            )
+            got = [
+                (lat0 + rng.uniform(-0.002, 0.002), lon0 + rng.uniform(-0.002, 0.002)) for _ in range(want)
+            ]
+        else:
+            minx, miny, maxx, maxy = b.geometry.bounds
+            got = []
+            while len(got) < want:
+                lat, lon = rng.uniform(miny, maxy), rng.uniform(minx, maxx)
+                hit = index.lookup(lat, lon)
+                if hit is not None and hit.kelurahan_code == code:
+                    got.append((lat, lon))
+        points += got
+        per_code[code] = len(got)
+    others = 0
+    while len(points) < n:
+        lat, lon = rng.uniform(s, n_), rng.uniform(w, e)
+        hit = index.lookup(lat, lon)
+        if hit is not None and hit.kelurahan_code and hit.kelurahan_code not in staffed:
+            points.append((lat, lon))
+            others += 1
+    rng.shuffle(points)
+    return [(round(a, 6), round(b, 6)) for a, b in points], {"staffed": per_code, "elsewhere": others}
+
+
+# --------------------------------------------------------------------------- signed Meta webhook bodies
+
+
+class SignedBodies:
+    """Page ``feed`` webhooks signed in Python (wrk's Lua has no HMAC), one per request.
+
+    One line per delivery in a file: ``<hex sha256> <hex sha1> <body>``. Every wrk run takes
+    the lines from ``offset`` on, thread k of T every T-th line from k; after the run the
+    offset moves past the furthest line any thread reached, so no body is ever sent twice
+    (a repeated body is a redelivery, answered 200). A thread that runs out wraps around and
+    counts it: those requests are redeliveries and show as errors.
+    """
+
+    def __init__(self, path: Path, count: int):
+        self.path, self.count = path, count
+        self.offset = 0
+        self.sent = 0
+        self.wrapped = 0
+        self.exhausted = False
+
+    def args(self, threads: int) -> list[str]:
+        if self.offset >= self.count:
+            self.exhausted = True
+        return [str(self.path), str(self.offset % self.count), str(threads)]
+
+    def consumed(self, run: dict[str, Any], threads: int) -> None:
+        self.offset += threads * run["sent_max"]
+        self.sent += run["sent_total"]
+        self.wrapped += run["wrapped"]
+        if run["wrapped"]:
+            self.exhausted = True
+
+
+def feed_message(rng: random.Random, kelurahan: list[str]) -> str:
+    cat = rng.choice([c for c in PHRASES if c is not None])
+    where = f"{rng.choice(PLACES)} {rng.choice(NEAR)}"
+    if kelurahan and rng.random() < 0.5:
+        where += f", Kelurahan {rng.choice(kelurahan)}"
+    return f"{rng.choice(PHRASES[cat])} di {where}. {rng.choice(EXTRA)}"
+
+
+def feed_body(post_no: int, sender: int, message: str, when: int) -> bytes:
+    """A Page feed webhook as Meta sends it: one entry, one ``feed`` change, a visitor's status post."""
+    first, last = (
+        FIRST_NAMES[sender % len(FIRST_NAMES)],
+        LAST_NAMES[sender // len(FIRST_NAMES) % len(LAST_NAMES)],
+    )
+    payload = {
+        "entry": [
+            {
+                "id": FACEBOOK_PAGE_ID,
+                "time": when,
+                "changes": [
+                    {
+                        "value": {
+                            "from": {
+                                "id": str(6_100_000_000_000_000 + sender * 7919),
+                                "name": f"{first} {last}",
+                            },
+                            "message": message,
+                            "post_id": f"{FACEBOOK_PAGE_ID}_{post_no}",
+                            "created_time": when,
+                            "item": "status",
+                            "published": 1,
+                            "verb": "add",
+                        },
+                        "field": "feed",
+                    }
+                ],
+            }
+        ],
+        "object": "page",
+    }
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sign(secret: str, body: bytes) -> tuple[str, str]:
+    key = secret.encode()
+    return hmac.new(key, body, hashlib.sha256).hexdigest(), hmac.new(key, body, hashlib.sha1).hexdigest()
+
+
+def write_signed_bodies(path: Path, count: int, secret: str, kelurahan: list[str]) -> SignedBodies:
+    rng = random.Random()
+    # Post ids are unique within the run by construction and across runs by the random base.
+    base = rng.randrange(10**14, 9 * 10**14)
+    when = int(time.time())
+    with path.open("wb") as f:
+        for i in range(count):
+            body = feed_body(base + i, rng.randrange(FACEBOOK_SENDERS), feed_message(rng, kelurahan), when)
+            s256, s1 = sign(secret, body)
+            f.write(f"{s256} {s1} ".encode() + body + b"\n")
+    return SignedBodies(path, count)
+
+
 # --------------------------------------------------------------------------- the service
 
 
@@ -686,21 +1036,33 @@ def free_port() -> int:
 class Service:
     """``aduan serve`` as a child process: one worker, no access log, stopped with SIGINT."""
 
-    def __init__(self, database_url: str, admin_key: str, logdir: Path):
+    def __init__(
+        self,
+        database_url: str,
+        admin_key: str,
+        logdir: Path,
+        name: str = "serve",
+        env: dict[str, str] | None = None,
+    ):
+        self.name = name
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.admin_key = admin_key
-        self.log_path = logdir / "serve.log"
-        aduan = Path(sys.executable).parent / "aduan"
-        cmd = [str(aduan)] if aduan.exists() else [sys.executable, "-m", "app.cli"]
-        self.cmd = cmd + ["serve", "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"]
+        self.log_path = logdir / f"{name}.log"
+        self.cmd = aduan_cmd() + ["serve", "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"]
         self.env = {
             **os.environ,
             "DATABASE_URL": database_url,
             "ADUAN_ADMIN_KEY": admin_key,
             "ADUAN_LOG_LEVEL": os.environ.get("ADUAN_LOG_LEVEL", "WARNING"),
+            # The SLA sweeper is a once-a-minute background pass, not a request path: on 1M
+            # rows one pass costs PostgreSQL ~2 s, which would land inside whichever scenario
+            # runs at that minute (and mutate the loaded rows a --keep-db run reuses).
+            "ADUAN_SLA_SWEEP_INTERVAL": "0",
+            **(env or {}),
         }
         self.proc: subprocess.Popen | None = None
+        self._log = None
 
     def start(self, timeout: float = 90) -> None:
         self._log = self.log_path.open("wb")
@@ -734,6 +1096,8 @@ class Service:
 
     def stop(self) -> int | None:
         if self.proc is None or self.proc.poll() is not None:
+            if self._log is not None:
+                self._log.close()
             return None if self.proc is None else self.proc.returncode
         self.proc.send_signal(signal.SIGINT)
         try:
@@ -748,7 +1112,8 @@ class Service:
         finally:
             self._log.close()
 
-    def create_key(self, name: str, role: str) -> str:
+    def create_key(self, name: str, role: str) -> tuple[str, str]:
+        """(the key, its id): complaints an app key creates carry the id in ``created_by``."""
         r = httpx.post(
             self.base + "/v1/api-keys",
             json={"name": name, "role": role},
@@ -757,7 +1122,7 @@ class Service:
         )
         if r.status_code != 201:
             raise RuntimeError(f"POST /v1/api-keys ({role}): {r.status_code} {r.text}")
-        return r.json()["key"]
+        return r.json()["key"], str(r.json()["id"])
 
 
 # --------------------------------------------------------------------------- wrk and its Lua
@@ -770,10 +1135,19 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-non2xx = 0
+-- A script may set expect_status: then any other status is an error (e.g. 200 where only
+-- 201 means "created"); otherwise any non-2xx is.
+expect_status = nil
+non2xx, n200, n201 = 0, 0, 0
+-- Scripts that consume prepared requests count them: sent (request() calls) and wrapped
+-- (times a thread ran out and started its list again).
+sent, wrapped = 0, 0
 first_bad = ""
 function response(status, headers, body)
-  if status < 200 or status > 299 then
+  if status == 201 then n201 = n201 + 1 elseif status == 200 then n200 = n200 + 1 end
+  local bad
+  if expect_status then bad = status ~= expect_status else bad = status < 200 or status > 299 end
+  if bad then
     non2xx = non2xx + 1
     if first_bad == "" then first_bad = status .. " " .. string.sub(body or "", 1, 300) end
   end
@@ -785,18 +1159,24 @@ function seed()
 end
 
 function done(summary, latency, requests)
-  local bad, sample = 0, ""
+  local bad, s200, s201, sent_total, sent_max, wraps, sample = 0, 0, 0, 0, 0, 0, ""
   for _, t in ipairs(threads) do
     bad = bad + t:get("non2xx")
+    s200, s201 = s200 + t:get("n200"), s201 + t:get("n201")
+    local n = t:get("sent")
+    sent_total, sent_max = sent_total + n, math.max(sent_max, n)
+    wraps = wraps + t:get("wrapped")
     local s = t:get("first_bad")
     if sample == "" and s ~= "" then sample = s end
   end
   local e = summary.errors
   io.write(string.format(
     "BENCH_RESULT requests=%d duration_us=%d non2xx=%d connect=%d read=%d write=%d timeout=%d "
-      .. "p50_us=%d p90_us=%d p99_us=%d max_us=%d mean_us=%.1f\n",
+      .. "p50_us=%d p90_us=%d p99_us=%d max_us=%d mean_us=%.1f n200=%d n201=%d sent_total=%d sent_max=%d "
+      .. "wrapped=%d\n",
     summary.requests, summary.duration, bad, e.connect, e.read, e.write, e.timeout,
-    latency:percentile(50.0), latency:percentile(90.0), latency:percentile(99.0), latency.max, latency.mean))
+    latency:percentile(50.0), latency:percentile(90.0), latency:percentile(99.0), latency.max, latency.mean,
+    s200, s201, sent_total, sent_max, wraps))
   io.write("BENCH_SAMPLE " .. string.gsub(sample, "[\r\n]", " ") .. "\n")
 end
 """
@@ -857,21 +1237,17 @@ def _lua_headers(headers: dict[str, str] | None) -> str:
     return "{" + ", ".join(f"[{lua_str(k)}] = {lua_str(v)}" for k, v in headers.items()) + "}"
 
 
-def lua_intake(app_key: str) -> str:
-    """POST /v1/complaints with a different complaint each time, composed in Lua."""
+def _lua_complaint_text() -> str:
+    """Lua tables and a function composing an Indonesian complaint: (category index, description)."""
     cats = [c for c in CATEGORY_MIX if c is not None]
     phrases = "{" + ", ".join(lua_list(PHRASES[c]) for c in cats) + "}"
-    south, west, north, east = BBOX
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {app_key}"}
     return f"""
 local cats = {lua_list(cats)}
 local phrases = {phrases}
 local places = {lua_list(PLACES)}
 local near = {lua_list(NEAR)}
 local extra = {lua_list(EXTRA)}
-local headers = {_lua_headers(headers)}
-function init(args) seed() end
-function request()
+local function complaint_text()
   local c = math.random(#cats)
   local place = places[math.random(#places)]
   local desc = string.format("%s di %s %s, RT %02d/RW %02d. %s",
@@ -879,6 +1255,22 @@ function request()
     extra[math.random(#extra)])
   local title = ""
   if math.random() < 0.35 then title = string.format('"title":"Laporan di %s",', place) end
+  return c, place, desc, title
+end
+"""
+
+
+def lua_intake(app_key: str) -> str:
+    """POST /v1/complaints with a different complaint each time, composed in Lua."""
+    south, west, north, east = BBOX
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {app_key}"}
+    return (
+        _lua_complaint_text()
+        + f"""
+local headers = {_lua_headers(headers)}
+function init(args) seed() end
+function request()
+  local c, place, desc, title = complaint_text()
   local body = string.format(
     '{{%s"description":"%s","category":"%s","location":{{"lat":%.6f,"lon":%.6f,"accuracy_m":%d,'
       .. '"address":"%s No. %d"}},"privacy":"%s"}}',
@@ -887,18 +1279,88 @@ function request()
   return wrk.format("POST", "/v1/complaints", headers, body)
 end
 """
+    )
+
+
+def lua_intake_routed(app_key: str, points: list[tuple[float, float]]) -> str:
+    """POST /v1/complaints without a category (the classifier decides), at a point drawn from
+    ``points`` (prepared in Python so a known share lands in kelurahan that have officers)."""
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {app_key}"}
+    pts = ",".join(f"{{{lat},{lon}}}" for lat, lon in points)
+    return (
+        _lua_complaint_text()
+        + f"""
+local headers = {_lua_headers(headers)}
+local points = {{{pts}}}
+function init(args) seed() end
+function request()
+  local _, place, desc, title = complaint_text()
+  local p = points[math.random(#points)]
+  local body = string.format(
+    '{{%s"description":"%s","location":{{"lat":%.6f,"lon":%.6f,"accuracy_m":%d,"address":"%s No. %d"}},'
+      .. '"privacy":"%s"}}',
+    title, desc, p[1], p[2], math.random(4, 50), place, math.random(1, 150),
+    (math.random() < 0.87) and "public" or "anonymous")
+  return wrk.format("POST", "/v1/complaints", headers, body)
+end
+"""
+    )
+
+
+FACEBOOK_PATH = "/v1/channels/facebook/webhook"
+
+
+def lua_feed() -> str:
+    """The signed Page feed webhooks of SignedBodies, each sent once (args: file, first line, threads)."""
+    headers = {"Content-Type": "application/json", "User-Agent": "facebookexternalua"}
+    return f"""
+expect_status = 201  -- 200 would be a redelivery or an ignored event: not what this measures
+local reqs, idx = {{}}, 0
+function init(args)
+  seed()
+  local path, first, nthreads = args[1], tonumber(args[2]), tonumber(args[3])
+  local k, i = thread_no - 1, 0
+  for line in io.lines(path) do
+    if i >= first and (i - first) % nthreads == k then
+      local h = {_lua_headers(headers)}
+      h["X-Hub-Signature-256"] = "sha256=" .. string.sub(line, 1, 64)
+      h["X-Hub-Signature"] = "sha1=" .. string.sub(line, 66, 105)
+      reqs[#reqs + 1] = wrk.format("POST", {lua_str(FACEBOOK_PATH)}, h, string.sub(line, 107))
+    end
+    i = i + 1
+  end
+end
+function request()
+  sent = sent + 1
+  idx = idx + 1
+  if idx > #reqs then idx, wrapped = 1, wrapped + 1 end
+  return reqs[idx]
+end
+"""
 
 
 RESULT_RE = re.compile(r"^BENCH_RESULT (.*)$", re.M)
 SAMPLE_RE = re.compile(r"^BENCH_SAMPLE ?(.*)$", re.M)
 
 
+def wrk_threads(connections: int) -> int:
+    return min(2, connections)
+
+
 def run_wrk(
-    base: str, script: Path, connections: int, duration: float, logdir: Path, tag: str
+    base: str,
+    script: Path,
+    connections: int,
+    duration: float,
+    logdir: Path,
+    tag: str,
+    args: list[str] | None = None,
 ) -> dict[str, Any]:
-    threads = min(2, connections)
+    threads = wrk_threads(connections)
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "5s", "--latency",
            "-s", str(script), base]  # fmt: skip
+    if args:
+        cmd += ["--", *args]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
     (logdir / f"wrk-{tag}.txt").write_text(proc.stdout + proc.stderr)
     m = RESULT_RE.search(proc.stdout)
@@ -915,7 +1377,12 @@ def run_wrk(
         "p90_ms": values["p90_us"] / 1000,
         "p99_ms": values["p99_us"] / 1000,
         "max_ms": values["max_us"] / 1000,
-        "non2xx": int(values["non2xx"]),
+        "non2xx": int(values["non2xx"]),  # statuses the script counts as errors (see expect_status)
+        "n200": int(values["n200"]),
+        "n201": int(values["n201"]),
+        "sent_total": int(values["sent_total"]),
+        "sent_max": int(values["sent_max"]),
+        "wrapped": int(values["wrapped"]),
         "socket_errors": socket_errors,
         "first_error": (sample.group(1).strip() if sample else "") or None,
     }
@@ -923,11 +1390,11 @@ def run_wrk(
 
 # --------------------------------------------------------------------------- scenarios
 # A scenario: name, what it measures, the ratio to the ceiling it should reach (None for the
-# ceiling itself), `lua(ctx)` -> the wrk script body, and `check(ctx)` -> one request through
-# httpx that must succeed before wrk runs (a benchmark of 401s measures nothing).
-# To add one (e.g. the signed Meta webhook intake, POST /v1/channels/facebook/webhook with
-# X-Hub-Signature-256): append a dict here; sign a few hundred bodies in Python and use
-# lua_pick(), since wrk's Lua has no HMAC.
+# ceiling itself or no target), `lua(ctx)` -> the wrk script body, and `check(ctx)` -> one
+# request through httpx that must succeed before wrk runs (a benchmark of 401s measures
+# nothing). Optional: `service` ("main", or "core": routing off), and `bodies(ctx)` -> a
+# SignedBodies whose lines the script consumes (for requests Python must sign, since wrk's
+# Lua has no HMAC).
 
 
 def _check(resp: httpx.Response, status: int, what: str) -> httpx.Response:
@@ -969,6 +1436,56 @@ def check_intake(ctx: dict[str, Any]) -> None:
     ctx["intake_ticket"] = r.json()["ticket"]
 
 
+def check_intake_routed(ctx: dict[str, Any]) -> None:
+    """One uncategorised complaint in a staffed kelurahan: on the routing service it must come
+    back classified, placed in that kelurahan and handed to its unit; on the core one, not."""
+    lat, lon = ctx["staffed_point"]
+    body = {
+        "description": "Got mampet penuh lumpur di Jl. Cikini Raya dekat halte, air meluap ke jalan saat hujan.",
+        "location": {"lat": lat, "lon": lon, "accuracy_m": 10, "address": "Jl. Cikini Raya No. 45"},
+    }
+    r = _check(
+        httpx.post(
+            ctx["base"] + "/v1/complaints",
+            json=body,
+            headers={"Authorization": f"Bearer {ctx['app_key']}"},
+            timeout=10,
+        ),
+        201,
+        "intake",
+    ).json()
+    # With real boundaries the point names its kelurahan; without them only the unit is sure.
+    routed = bool(r.get("unit")) and (bool((r.get("area") or {}).get("kelurahan")) or not ctx["boundaries"])
+    if ctx["routing"] and not routed:
+        raise RuntimeError(f"intake with routing: not routed: {json.dumps(r)[:600]}")
+    if not ctx["routing"] and (r.get("unit") or r.get("area")):
+        raise RuntimeError(f"intake without routing: routed anyway: {json.dumps(r)[:600]}")
+
+
+def check_facebook(ctx: dict[str, Any]) -> None:
+    """A fresh signed delivery creates (201), the same body again is a redelivery (200), a
+    forged signature is refused (401): the scenario then measures the signed, creating path."""
+    body = feed_body(
+        random.randrange(10**14, 9 * 10**14),
+        1,
+        "Sampah menumpuk di Jl. Kemang Raya depan pasar sudah seminggu. Mohon segera diangkut.",
+        int(time.time()),
+    )
+    s256, s1 = sign(ctx["facebook_secret"], body)
+    headers = {
+        "Content-Type": "application/json",
+        "X-Hub-Signature-256": f"sha256={s256}",
+        "X-Hub-Signature": f"sha1={s1}",
+    }
+    url = ctx["base"] + FACEBOOK_PATH
+    r = _check(httpx.post(url, content=body, headers=headers, timeout=10), 201, "facebook webhook").json()
+    if r["outcomes"][0]["action"] != "created":
+        raise RuntimeError(f"facebook webhook: expected a created complaint, got {r}")
+    _check(httpx.post(url, content=body, headers=headers, timeout=10), 200, "facebook webhook redelivery")
+    forged = {**headers, "X-Hub-Signature-256": "sha256=" + "0" * 64}
+    _check(httpx.post(url, content=body + b" ", headers=forged, timeout=10), 401, "facebook webhook, forged")
+
+
 LISTING_PATH = "/v1/complaints?status=in_progress&category=roads&limit=50"
 
 SCENARIOS: list[dict[str, Any]] = [
@@ -978,6 +1495,27 @@ SCENARIOS: list[dict[str, Any]] = [
         "target": None,
         "lua": lambda ctx: lua_static("GET", "/healthz"),
         "check": lambda ctx: _check(httpx.get(ctx["base"] + "/healthz", timeout=10), 200, "healthz"),
+    },
+    # The routing pair first: officers start with no open load, so this is where the automatic
+    # assignment happens (their capacity fills within the first second); back to back, on two
+    # processes, so the ratio compares like with like.
+    {
+        "name": "intake_routing",
+        "label": "POST /v1/complaints, routing on",
+        "target": None,
+        "lua": lambda ctx: lua_intake_routed(ctx["app_key"], ctx["routing_points"]),
+        "check": check_intake_routed,
+        "key": "routing",
+    },
+    {
+        "name": "intake_core",
+        "label": "POST /v1/complaints, routing off",
+        "target": None,
+        "lua": lambda ctx: lua_intake_routed(ctx["app_key"], ctx["routing_points"]),
+        "check": check_intake_routed,
+        "service": "core",
+        "key": "core",
+        "compare_with": "intake_routing",
     },
     {
         "name": "intake",
@@ -1002,6 +1540,14 @@ SCENARIOS: list[dict[str, Any]] = [
         "lua": lambda ctx: lua_static("GET", LISTING_PATH, {"Authorization": f"Bearer {ctx['officer_key']}"}),
         "check": check_listing,
     },
+    {
+        "name": "facebook",
+        "label": "POST /v1/channels/facebook/webhook (signed)",
+        "target": 0.10,
+        "lua": lambda ctx: lua_feed(),
+        "check": check_facebook,
+        "bodies": lambda ctx: ctx["facebook_bodies"],
+    },
 ]
 
 
@@ -1009,15 +1555,26 @@ def run_scenario(sc: dict[str, Any], ctx: dict[str, Any], duration: float, logdi
     sc["check"](ctx)
     script = logdir / f"{sc['name']}.lua"
     script.write_text(LUA_COMMON + sc["lua"](ctx), encoding="utf-8")
+    bodies: SignedBodies | None = sc["bodies"](ctx) if "bodies" in sc else None
     log(f"  {sc['label']}: warm-up {WARMUP_S} s, {duration:g} s at 64 connections, {duration:g} s at 8")
-    warm = run_wrk(ctx["base"], script, 64, WARMUP_S, logdir, f"{sc['name']}-warmup")
-    at64 = run_wrk(ctx["base"], script, 64, duration, logdir, f"{sc['name']}-c64")
-    at8 = run_wrk(ctx["base"], script, 8, duration, logdir, f"{sc['name']}-c8")
+
+    def run(connections: int, seconds: float, tag: str) -> dict[str, Any]:
+        threads = wrk_threads(connections)
+        args = bodies.args(threads) if bodies else None
+        out = run_wrk(ctx["base"], script, connections, seconds, logdir, f"{sc['name']}-{tag}", args)
+        if bodies:
+            bodies.consumed(out, threads)
+        return out
+
+    warm = run(64, WARMUP_S, "warmup")
+    at64 = run(64, duration, "c64")
+    at8 = run(8, duration, "c8")
     errors = at64["non2xx"] + at64["socket_errors"] + at8["non2xx"] + at8["socket_errors"]
     return {
         "name": sc["name"],
         "label": sc["label"],
         "target": sc["target"],
+        "service": sc.get("service", "main"),
         "rps_64": at64["rps"],
         "p50_ms_64": at64["p50_ms"],
         "p99_ms_64": at64["p99_ms"],
@@ -1028,6 +1585,90 @@ def run_scenario(sc: dict[str, Any], ctx: dict[str, Any], duration: float, logdi
         "warmup_errors": warm["non2xx"] + warm["socket_errors"],
         "first_error": at64["first_error"] or at8["first_error"] or warm["first_error"],
         "runs": {"warmup": warm, "c64": at64, "c8": at8},
+        "status_200": warm["n200"] + at64["n200"] + at8["n200"],
+        "status_201": warm["n201"] + at64["n201"] + at8["n201"],
+    }
+
+
+async def routing_outcome(bench: URL, key_ids: dict[str, str]) -> dict[str, Any]:
+    """What the intake scenarios did to the complaints they created, per API key (and the webhook)."""
+    creators = {**{v: k for k, v in key_ids.items()}, "channel:facebook": "facebook"}
+    conn = await asyncpg.connect(asyncpg_dsn(bench))
+    try:
+        rows = await conn.fetch(
+            "SELECT created_by, count(*) AS n, count(category) AS classified, count(kelurahan_code) AS kelurahan, "
+            "count(unit_code) AS unit, count(unit_code) FILTER (WHERE unit_code LIKE 'kel-%') AS kelurahan_unit, "
+            "count(assignee_id) AS assigned "
+            "FROM complaints WHERE created_by = ANY($1::text[]) GROUP BY created_by",
+            list(creators),
+        )
+        out: dict[str, Any] = {
+            creators[r["created_by"]]: {k: r[k] for k in r.keys() if k != "created_by"} for r in rows
+        }
+        staffed = await conn.fetch(
+            "SELECT created_by, unit_code, count(*) AS n, count(assignee_id) AS assigned FROM complaints "
+            "WHERE created_by = ANY($1::text[]) AND unit_code = ANY($2::text[]) GROUP BY 1, 2 ORDER BY 1, 2",
+            list(creators),
+            [f"kel-{code}" for code in officer_kelurahan()],
+        )
+        for r in staffed:
+            out.setdefault(creators[r["created_by"]], {}).setdefault("staffed_units", {})[r["unit_code"]] = {
+                "complaints": r["n"],
+                "assigned": r["assigned"],
+            }
+        return out
+    finally:
+        await conn.close()
+
+
+def outcome_lines(outcome: dict[str, Any], point_mix: dict[str, Any], staffed: dict[str, Any]) -> list[str]:
+    lines = []
+    capacity = sum(o["capacity"] for o in staffed.values())
+    for name, label in (("routing", "routing on"), ("core", "routing off"), ("app", "plain intake"),
+                        ("facebook", "facebook webhook")):  # fmt: skip
+        o = outcome.get(name)
+        if not o or not o["n"]:
+            continue
+        n = o["n"]
+        units = ", ".join(
+            f"{u} {v['complaints']:,} ({v['assigned']} assigned)"
+            for u, v in o.get("staffed_units", {}).items()
+        )
+        lines.append(
+            f"  {label}: {n:,} complaints, {o['classified'] / n:.0%} classified, {o['kelurahan'] / n:.0%} with a "
+            f"kelurahan, {o['kelurahan_unit'] / n:.0%} in a kelurahan unit, {o['assigned']:,} assigned to an officer"
+            + (f"; staffed units: {units}" if units else "")
+        )
+    if lines:
+        staffed_pts = sum(point_mix["staffed"].values())
+        lines.insert(
+            0,
+            f"routing outcome (the routing scenarios draw from {staffed_pts + point_mix['elsewhere']:,} points, "
+            f"{staffed_pts:,} in kelurahan with officers; those officers' total capacity: {capacity} open complaints):",
+        )
+    return lines
+
+
+def interleaved(on_base: str, off_base: str, logdir: Path) -> dict[str, Any]:
+    """Throughput of routing on and off at 64 connections, alternated in COMPARE_ORDER (ABBA),
+    so drift of the machine during the comparison falls on both sides alike."""
+    runs: dict[str, list[dict[str, Any]]] = {"on": [], "off": []}
+    log(f"  routing on / off interleaved: {' '.join(COMPARE_ORDER)}, {COMPARE_S} s each at 64 connections")
+    for n, side in enumerate(COMPARE_ORDER):
+        script = logdir / ("intake_routing.lua" if side == "on" else "intake_core.lua")
+        base = on_base if side == "on" else off_base
+        runs[side].append(run_wrk(base, script, 64, COMPARE_S, logdir, f"compare-{n}-{side}"))
+    rps = {side: sum(r["rps"] for r in rs) / len(rs) for side, rs in runs.items()}
+    errors = sum(r["non2xx"] + r["socket_errors"] for rs in runs.values() for r in rs)
+    return {
+        "order": COMPARE_ORDER,
+        "seconds_each": COMPARE_S,
+        "rps_on": [r["rps"] for r in runs["on"]],
+        "rps_off": [r["rps"] for r in runs["off"]],
+        "routing_on_rps": rps["on"],
+        "routing_off_rps": rps["off"],
+        "ratio": rps["on"] / rps["off"] if rps["off"] else 0.0,
+        "errors": errors,
     }
 
 
@@ -1050,7 +1691,11 @@ def table(results: list[dict[str, Any]]) -> str:
     head = ("scenario", "req/s @64", "ratio", "target", "p50 @8", "p99 @8", "errors", "verdict")
     rows = [head]
     for r in results:
-        target = f">= {r['target']:.2f}" if r["target"] is not None else "ceiling"
+        target = (
+            f">= {r['target']:.2f}"
+            if r["target"] is not None
+            else ("ceiling" if r["name"] == "ceiling" else "-")
+        )
         rows.append(
             (
                 r["label"],
@@ -1202,9 +1847,13 @@ def main(argv: list[str] | None = None) -> int:
     if keep:
         migrate(bench.render_as_string(hide_password=False))
         keep = asyncio.run(loaded_rows(bench)) == args.rows
+    reset: dict[str, float] | None = None
     if keep:
         log(f"--keep-db: {DB_NAME} already holds {args.rows:,} generated complaints; not reloading")
-        asyncio.run(reset_kept_database(bench))
+        reset = asyncio.run(reset_kept_database(bench))
+        log(
+            f"  deleted the {reset['complaints_deleted']:,} complaints earlier runs added ({reset['seconds']:.1f} s)"
+        )
     else:
         asyncio.run(recreate_database(maintenance))
         migrate(bench.render_as_string(hide_password=False))
@@ -1224,6 +1873,34 @@ def main(argv: list[str] | None = None) -> int:
     )
     tickets = asyncio.run(sample_tickets(bench))
     info = machine(asyncio.run(server_version(bench)))
+    logdir = Path(tempfile.mkdtemp(prefix="aduan-bench-"))
+
+    log("routing: aduan areas import, aduan seed demo")
+    routing_setup = prepare_routing(bench, logdir)
+    inventory = asyncio.run(routing_inventory(bench))
+    staffed = {u: o for u, o in inventory["officers"].items() if u.startswith("kel-")}
+    log(
+        f"  {inventory['kelurahan']} kelurahan ({inventory['boundaries']} boundaries), {inventory['units']} units "
+        f"({inventory['kelurahan_units']} kelurahan units); officers taking the automatic stream: "
+        + ", ".join(
+            f"{u} {o['officers']} (capacity {o['capacity']})" for u, o in inventory["officers"].items()
+        )
+    )
+
+    t = time.perf_counter()
+    index, index_source, boundaries, hierarchy = bench_area_index()
+    build_s = time.perf_counter() - t
+    points, point_mix = routing_points(index, boundaries)
+    kelurahan_names = sorted({r.name for r in hierarchy if r.level == geo.KELURAHAN}) or sorted(
+        DEFAULT_KELURAHAN.values()
+    )
+    facebook_secret = secrets.token_hex(32)
+    n_bodies = max(20_000, -(-FACEBOOK_MAX_RPS * (WARMUP_S + 2 * round(args.duration)) // 1000) * 1000)
+    t = time.perf_counter()
+    facebook_bodies = write_signed_bodies(
+        logdir / "facebook-bodies.txt", n_bodies, facebook_secret, kelurahan_names
+    )
+    log(f"signed {n_bodies:,} distinct Page feed webhooks in {time.perf_counter() - t:.1f} s")
 
     busy = wait_for_quiet()
     info["cpu_busy_before_run"] = None if busy is None else round(busy, 3)
@@ -1231,32 +1908,106 @@ def main(argv: list[str] | None = None) -> int:
         log(
             f"warning: {busy:.0%} of the CPU is busy with other processes; the numbers will be lower and noisier"
         )
-    logdir = Path(tempfile.mkdtemp(prefix="aduan-bench-"))
-    service = Service(
-        bench.render_as_string(hide_password=False), "bench-admin-" + secrets.token_urlsafe(24), logdir
+    lookup = area_lookup_bench(index, index_source, build_s)
+    log(
+        f"area lookup: {lookup['us_per_point']:.1f} us per point ({LOOKUP_POINTS:,} points, {index_source}, "
+        f"index built in {lookup['build_ms']:.0f} ms)"
     )
+    database_url = bench.render_as_string(hide_password=False)
+    admin_key = "bench-admin-" + secrets.token_urlsafe(24)
+    specs = {
+        "main": {"ADUAN_FACEBOOK_APP_SECRET": facebook_secret},
+        "core": {"ADUAN_FACEBOOK_APP_SECRET": facebook_secret, "ADUAN_ROUTING_ENABLED": "false"},
+    }
+    services: dict[str, Service] = {}
+
+    def service(name: str) -> Service:
+        """Started on first use: the core service only for the comparison, on its own port."""
+        if name not in services:
+            svc = Service(database_url, admin_key, logdir, name=f"serve-{name}", env=specs[name])
+            services[name] = svc
+            log(f"starting ({name}): {' '.join(f'{k}=...' if 'SECRET' in k else f'{k}={v}' for k, v in specs[name].items())} "
+                f"{' '.join(svc.cmd)}")  # fmt: skip
+            svc.start()
+        return services[name]
+
+    def stop_all() -> dict[str, int | None]:
+        return {name: svc.stop() for name, svc in services.items()}
+
     results: list[dict[str, Any]] = []
+    keys: dict[str, tuple[str, str]] = {}
+    compare: dict[str, Any] = {}
     try:
-        log(f"starting: {' '.join(service.cmd)}")
-        service.start()
+        main_svc = service("main")
+        for name in ("app", "routing", "core"):
+            keys[name] = main_svc.create_key(f"bench-{name}", "app")
+        officer_key, _ = main_svc.create_key("bench-officer", "officer")
+        staffed_point = next(
+            (pt for pt in points if (hit := index.lookup(*pt)) and hit.kelurahan_code in officer_kelurahan()),
+            points[0],
+        )
         ctx: dict[str, Any] = {
-            "base": service.base,
-            "app_key": service.create_key("bench-app", "app"),
-            "officer_key": service.create_key("bench-officer", "officer"),
+            "officer_key": officer_key,
             "tickets": tickets,
+            "facebook_secret": facebook_secret,
+            "facebook_bodies": facebook_bodies,
+            "routing_points": points,
+            "staffed_point": staffed_point,
+            "boundaries": KELURAHAN_GEOJSON.is_file(),
         }
         log(f"scenarios (wrk scripts and logs in {logdir}):")
-        for sc in SCENARIOS:
-            results.append(run_scenario(sc, ctx, args.duration, logdir))
+        last_use = {sc.get("service", "main"): i for i, sc in enumerate(SCENARIOS)}
+        for i, sc in enumerate(SCENARIOS):
+            name = sc.get("service", "main")
+            svc = service(name)
+            sctx = {
+                **ctx,
+                "base": svc.base,
+                "app_key": keys[sc.get("key", "app")][0],
+                "routing": svc is main_svc,
+            }
+            results.append(run_scenario(sc, sctx, args.duration, logdir))
+            if "compare_with" in sc:
+                other = next(x for x in SCENARIOS if x["name"] == sc["compare_with"])
+                compare = interleaved(service(other.get("service", "main")).base, svc.base, logdir)
+            if name != "main" and last_use[name] == i:
+                # its 20 pooled connections and its memory leave the machine before the next scenario
+                code = svc.stop()
+                if code not in (0, None):
+                    log(f"warning: the {name} service exited with {code} on SIGINT:\n{svc.log_tail()}")
     except BaseException:
-        code = service.stop()
-        log(f"service stopped (exit {code}); its log:\n{service.log_tail()}")
+        codes = stop_all()
+        for name, svc in services.items():
+            log(f"service {name} stopped (exit {codes[name]}); its log:\n{svc.log_tail()}")
         raise
-    code = service.stop()
-    if code not in (0, None):
-        log(f"warning: the service exited with {code} on SIGINT:\n{service.log_tail()}")
+    for name, code in stop_all().items():
+        if code not in (0, None):
+            log(f"warning: the {name} service exited with {code} on SIGINT:\n{services[name].log_tail()}")
 
+    outcome = asyncio.run(routing_outcome(bench, {name: key_id for name, (_, key_id) in keys.items()}))
     judge(results)
+    by_name = {r["name"]: r for r in results}
+    on, off = by_name["intake_routing"]["rps_64"], by_name["intake_core"]["rps_64"]
+    comparison = {
+        **compare,
+        "single_run_ratio": on / off if off else 0.0,
+        "target": ROUTING_RATIO_TARGET,
+    }
+    comparison["verdict"] = (
+        "meets" if comparison["ratio"] >= ROUTING_RATIO_TARGET and not comparison["errors"] else "below"
+    )
+    fb = by_name["facebook"]
+    facebook = {
+        "bodies": facebook_bodies.count,
+        "sent": facebook_bodies.sent,
+        "lines_consumed": min(facebook_bodies.offset, facebook_bodies.count),
+        "exhausted": facebook_bodies.exhausted,
+        "wraps": facebook_bodies.wrapped,
+        "status_201": fb["status_201"],
+        "status_200": fb["status_200"],
+    }
+    lookup["verdict"] = "meets" if lookup["us_per_point"] < LOOKUP_TARGET_US else "below"
+
     log("")
     log(f"Aduan benchmark, {started:%Y-%m-%d %H:%M} UTC: {args.rows:,} complaints, "
         f"{WARMUP_S} s warm-up + {args.duration:g} s per measured run, one uvicorn worker")  # fmt: skip
@@ -1272,6 +2023,30 @@ def main(argv: list[str] | None = None) -> int:
     log(table(results))
     log("")
     log("ratio = req/s at 64 connections / GET /healthz req/s at 64 connections, same process, same run")
+    log("")
+    log(
+        f"intake with routing / core intake: {comparison['ratio']:.2f} (target >= {ROUTING_RATIO_TARGET:.2f}): "
+        f"{comparison['verdict']}; interleaved {' '.join(COMPARE_ORDER)} at 64 connections, {COMPARE_S} s each: "
+        f"on {' '.join(f'{x:,.0f}' for x in comparison['rps_on'])}, off "
+        f"{' '.join(f'{x:,.0f}' for x in comparison['rps_off'])} req/s"
+        + (f", {comparison['errors']} errors" if comparison["errors"] else "")
+        + f" (the table's two runs alone: {comparison['single_run_ratio']:.2f})"
+    )
+    for line in outcome_lines(outcome, point_mix, staffed):
+        log(line)
+    log(
+        f"facebook webhook: {fb['status_201']:,} answered 201 (created), {fb['status_200']:,} answered 200 "
+        f"(redelivery), warm-up included; {facebook['sent']:,} signed bodies sent of {facebook['bodies']:,}: "
+        + ("EXHAUSTED, later requests were redeliveries" if facebook["exhausted"] else "not exhausted")
+    )
+    log(
+        f"area lookup: {lookup['us_per_point']:.1f} us per point (target < {LOOKUP_TARGET_US:.0f} us): "
+        f"{lookup['verdict']}; {lookup['kelurahan_polygons']} kelurahan + {lookup['kecamatan_polygons']} "
+        f"kecamatan polygons ({index_source}), {LOOKUP_POINTS:,} random points in lat "
+        f"{LOOKUP_BBOX[0]}..{LOOKUP_BBOX[2]}, lon {LOOKUP_BBOX[1]}..{LOOKUP_BBOX[3]}: "
+        f"{lookup['kelurahan_share']:.1%} in a kelurahan, {lookup['kecamatan_only_share']:.1%} kecamatan only, "
+        f"{lookup['outside_share']:.1%} outside"
+    )
 
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -1286,9 +2061,16 @@ def main(argv: list[str] | None = None) -> int:
                     "database": where,
                     "machine": info,
                     "load_seconds": load_timings,
+                    "keep_db_reset": reset,
                     "data": data,
                     "p99_target_ms": P99_TARGET_MS,
                     "scenarios": results,
+                    "routing_setup": {**routing_setup, **inventory},
+                    "routing_comparison": comparison,
+                    "routing_outcome": outcome,
+                    "routing_points": point_mix,
+                    "facebook": facebook,
+                    "area_lookup": lookup,
                 },
                 indent=2,
                 default=str,
