@@ -95,29 +95,33 @@ async def archive(
         "url": delivery.url,
         **{k: v for k, v in delivery.context.items() if k != "payload"},
     }
+    sql = (
+        "INSERT INTO inbound_deliveries (channel, endpoint, content_type, headers, query, body, body_sha256, context) "
+        "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8::jsonb) "
+        "ON CONFLICT (channel, body_sha256) DO UPDATE SET deliveries = inbound_deliveries.deliveries + 1 "
+        "RETURNING id"
+    )
+    args = (
+        channel,
+        endpoint,
+        delivery.content_type,
+        json_text(headers),
+        json_text(delivery.query),
+        delivery.body,
+        hashlib.sha256(delivery.body).hexdigest(),
+        json_text(context),
+    )
+    if token is None:
+        return await conn.fetchval(sql, *args)  # one statement: committed on its own
     async with conn.transaction():
-        if token is not None:
-            fresh = await conn.fetchval(
-                "INSERT INTO used_tokens (channel, token) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1",
-                channel,
-                token,
-            )
-            if not fresh:
-                raise SignatureError("this signature token was already used")
-        return await conn.fetchval(
-            "INSERT INTO inbound_deliveries (channel, endpoint, content_type, headers, query, body, body_sha256, context) "
-            "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8::jsonb) "
-            "ON CONFLICT (channel, body_sha256) DO UPDATE SET deliveries = inbound_deliveries.deliveries + 1 "
-            "RETURNING id",
+        fresh = await conn.fetchval(
+            "INSERT INTO used_tokens (channel, token) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1",
             channel,
-            endpoint,
-            delivery.content_type,
-            json_text(headers),
-            json_text(delivery.query),
-            delivery.body,
-            hashlib.sha256(delivery.body).hexdigest(),
-            json_text(context),
+            token,
         )
+        if not fresh:
+            raise SignatureError("this signature token was already used")
+        return await conn.fetchval(sql, *args)
 
 
 def delivery_from_row(row: asyncpg.Record) -> Delivery:

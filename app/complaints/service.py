@@ -92,56 +92,53 @@ async def resolve_reporter(conn: asyncpg.Connection, rep: ReporterDraft | None) 
     email = next((v for k, v in ids if k == "email"), None)
     if not ids and not rep.name:
         return None
+    kinds, values = [k for k, _ in ids], [v for _, v in ids]
     reporter_id: uuid.UUID | None = None
     if ids:
         reporter_id = await conn.fetchval(
             "SELECT reporter_id FROM reporter_identities WHERE (kind, value) IN "
             "(SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY kind = 'phone' DESC, kind = 'email' DESC LIMIT 1",
-            [k for k, _ in ids],
-            [v for _, v in ids],
+            kinds,
+            values,
         )
-    if reporter_id is None:
-        reporter_id = await conn.fetchval(
-            "INSERT INTO reporters (name, phone, email, nik) VALUES ($1, $2, $3, $4) RETURNING id",
-            rep.name,
-            phone,
-            email,
-            rep.nik,
-        )
-    else:
+    if reporter_id is not None:
+        # known person: fill what we did not know, and learn the new identities (one statement)
         await conn.execute(
-            "UPDATE reporters SET name = COALESCE($2, name), phone = COALESCE(phone, $3), "
-            "email = COALESCE(email, $4), nik = COALESCE(nik, $5), updated_at = now() WHERE id = $1",
+            "WITH u AS (UPDATE reporters SET name = COALESCE($2, name), phone = COALESCE(phone, $3), "
+            "email = COALESCE(email, $4), nik = COALESCE(nik, $5), updated_at = now() WHERE id = $1) "
+            "INSERT INTO reporter_identities (kind, value, reporter_id) "
+            "SELECT k, v, $1 FROM unnest($6::text[], $7::text[]) AS t(k, v) ON CONFLICT (kind, value) DO NOTHING",
             reporter_id,
             rep.name,
             phone,
             email,
             rep.nik,
+            kinds,
+            values,
         )
-    if ids:
-        claimed = await conn.fetch(
-            "INSERT INTO reporter_identities (kind, value, reporter_id) "
-            "SELECT k, v, $3 FROM unnest($1::text[], $2::text[]) AS t(k, v) "
-            "ON CONFLICT (kind, value) DO NOTHING RETURNING kind",
-            [k for k, _ in ids],
-            [v for _, v in ids],
-            reporter_id,
+        return reporter_id
+    row = await conn.fetchrow(
+        "WITH r AS (INSERT INTO reporters (name, phone, email, nik) VALUES ($1, $2, $3, $4) RETURNING id), "
+        "i AS (INSERT INTO reporter_identities (kind, value, reporter_id) "
+        "      SELECT k, v, r.id FROM r, unnest($5::text[], $6::text[]) AS t(k, v) "
+        "      ON CONFLICT (kind, value) DO NOTHING RETURNING kind) "
+        "SELECT r.id, (SELECT count(*) FROM i) AS claimed FROM r",
+        rep.name,
+        phone,
+        email,
+        rep.nik,
+        kinds,
+        values,
+    )
+    reporter_id = row["id"]
+    if ids and row["claimed"] == 0:
+        # Another request created this person between our lookup and insert: join theirs.
+        winner = await conn.fetchval(
+            "SELECT reporter_id FROM reporter_identities WHERE kind = $1 AND value = $2", ids[0][0], ids[0][1]
         )
-        if not claimed and len(ids) > 0:
-            # Another request created this person between our lookup and insert.
-            winner = await conn.fetchval(
-                "SELECT reporter_id FROM reporter_identities WHERE kind = $1 AND value = $2",
-                ids[0][0],
-                ids[0][1],
-            )
-            if winner is not None and winner != reporter_id:
-                await conn.execute(
-                    "DELETE FROM reporters r WHERE r.id = $1 AND NOT EXISTS "
-                    "(SELECT 1 FROM reporter_identities i WHERE i.reporter_id = r.id) "
-                    "AND NOT EXISTS (SELECT 1 FROM complaints c WHERE c.reporter_id = r.id)",
-                    reporter_id,
-                )
-                reporter_id = winner
+        if winner is not None and winner != reporter_id:
+            await conn.execute("DELETE FROM reporters WHERE id = $1", reporter_id)
+            reporter_id = winner
     return reporter_id
 
 
@@ -157,11 +154,14 @@ WITH c AS (
     received_at, created_by)
   VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb, $10, $11, $12, $13, $14, $15::jsonb, $16, $17, $18,
           $19, $20, $21::jsonb, $22::text[], 'received', $23, $24, $25, $26, COALESCE($27, now()), $28)
-  ON CONFLICT (channel, external_id) DO NOTHING
+  ON CONFLICT DO NOTHING  -- (channel, external_id): a redelivery; ticket: a collision, retried
   RETURNING {RETURNING}
 ), e AS (
   INSERT INTO complaint_events (complaint_id, kind, actor, to_status, public, data)
   SELECT id, 'created', $29, 'received', true, $30::jsonb FROM c
+), t AS (
+  INSERT INTO complaint_threads (channel, key, complaint_id)
+  SELECT $2, k, c.id FROM c, unnest($31::text[]) AS k ON CONFLICT DO NOTHING
 )
 SELECT * FROM c
 """
@@ -258,14 +258,12 @@ async def create_complaint(
         actor,
         json_text({"channel": draft.channel}),
     )
+    thread_keys = list(
+        dict.fromkeys([*draft.thread_keys, *([draft.external_id] if draft.external_id else [])])
+    )
     for _attempt in range(5):
         try:
-            async with conn.transaction():  # a savepoint: a ticket collision retries alone
-                row = await conn.fetchrow(INSERT_SQL, new_ticket(), *args)
-        except asyncpg.UniqueViolationError as exc:
-            if exc.constraint_name == "uq_complaints_ticket":
-                continue
-            raise
+            row = await conn.fetchrow(INSERT_SQL, new_ticket(), *args, thread_keys)
         except asyncpg.ForeignKeyViolationError as exc:
             if exc.constraint_name == "fk_complaints_category_categories":
                 raise UnknownCategory(
@@ -274,23 +272,13 @@ async def create_complaint(
                 ) from None
             raise
         if row is not None:
-            if draft.thread_keys or draft.external_id:
-                await conn.execute(
-                    "INSERT INTO complaint_threads (channel, key, complaint_id) "
-                    "SELECT $1, k, $3 FROM unnest($2::text[]) AS k ON CONFLICT DO NOTHING",
-                    draft.channel,
-                    list(
-                        dict.fromkeys(
-                            [*draft.thread_keys, *([draft.external_id] if draft.external_id else [])]
-                        )
-                    ),
-                    row["id"],
-                )
             return row, True
-        # Lost a race on (channel, external_id): the other request's row is committed now.
-        existing = await conn.fetchrow(SELECT_BY_EXTERNAL, draft.channel, draft.external_id)
-        if existing is not None:
-            return existing, False
+        if draft.external_id is not None:
+            # Lost a race on (channel, external_id): the other request's row is committed now.
+            existing = await conn.fetchrow(SELECT_BY_EXTERNAL, draft.channel, draft.external_id)
+            if existing is not None:
+                return existing, False
+        # else the random ticket collided with an existing one: draw again
     raise AppError("could not allocate a ticket")  # pragma: no cover - 30**8 codes
 
 

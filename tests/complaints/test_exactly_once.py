@@ -68,3 +68,13 @@ async def test_racing_new_reporters_converge_on_one(client, app_key, db):
     assert {r.status_code for r in answers} == {201}
     assert await db.fetchval("SELECT count(DISTINCT reporter_id) FROM complaints") == 1
     assert await db.fetchval("SELECT count(*) FROM reporters") == 1
+
+
+async def test_a_ticket_collision_draws_again(client, app_key, monkeypatch):
+    from app.complaints import service, tickets
+
+    first = (await client.post("/v1/complaints", json={"description": "satu"}, headers=app_key)).json()
+    draws = iter([first["ticket"], first["ticket"], "K7M2-Q9XD"])
+    monkeypatch.setattr(service, "new_ticket", lambda: next(draws, tickets.new_ticket()))
+    second = await client.post("/v1/complaints", json={"description": "dua"}, headers=app_key)
+    assert second.status_code == 201 and second.json()["ticket"] == "K7M2-Q9XD"
