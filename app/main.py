@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         except Exception as exc:  # the service starts even if the database is late
             log.warning("could not load the catalogue at start-up: %s", type(exc).__name__)
         app.state.pipeline = Pipeline(app.state.db, app.state.placer)
-        background = [asyncio.create_task(_flush_fragments_forever(app), name="sms-fragment-flush")]
+        background = [asyncio.create_task(_housekeeping_forever(app), name="housekeeping")]
         # The SLA sweeper (at risk, breaches, escalation); ADUAN_SLA_SWEEP_INTERVAL <= 0 turns it off.
         sla_task = sweeper.start(app.state.db, settings.sla_sweep_interval_s)
         if sla_task is not None:
@@ -155,14 +155,23 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     return app
 
 
-async def _flush_fragments_forever(app: FastAPI, interval_s: float = 60.0) -> None:
-    """Incomplete concatenated SMS become complaints after their timeout (nothing waits forever)."""
+async def housekeeping(app: FastAPI) -> None:
+    """Incomplete concatenated SMS become complaints after their timeout (nothing waits
+    forever); idempotency keys expire after 24 h; Mailgun tokens once their 5-minute
+    window is long past."""
+    await app.state.pipeline.flush_stale_fragments()
+    async with app.state.db.raw() as conn:
+        await conn.execute("DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'")
+        await conn.execute("DELETE FROM used_tokens WHERE used_at < now() - interval '1 day'")
+
+
+async def _housekeeping_forever(app: FastAPI, interval_s: float = 60.0) -> None:
     while True:
         await asyncio.sleep(interval_s)
         try:
-            await app.state.pipeline.flush_stale_fragments()
+            await housekeeping(app)
         except Exception:  # keep the loop alive; the next round retries
-            log.exception("flushing SMS fragments failed")
+            log.exception("housekeeping failed")
 
 
 def _install_health(app: FastAPI) -> None:

@@ -95,6 +95,9 @@ class Complaint(Base):
         Index("ix_complaints_status_created", "status", text("created_at DESC"), text("id DESC")),
         Index("ix_complaints_channel_created", "channel", text("created_at DESC"), text("id DESC")),
         Index("ix_complaints_category_created", "category", text("created_at DESC"), text("id DESC")),
+        Index(
+            "ix_complaints_duplicate_of", "duplicate_of", postgresql_where=text("duplicate_of IS NOT NULL")
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

@@ -78,3 +78,18 @@ async def test_a_ticket_collision_draws_again(client, app_key, monkeypatch):
     monkeypatch.setattr(service, "new_ticket", lambda: next(draws, tickets.new_ticket()))
     second = await client.post("/v1/complaints", json={"description": "dua"}, headers=app_key)
     assert second.status_code == 201 and second.json()["ticket"] == "K7M2-Q9XD"
+
+
+async def test_idempotency_keys_expire_after_a_day(client, app, app_key, db):
+    from app.main import housekeeping
+
+    body = {"description": "Trotoar ambles"}
+    h = {**app_key, "Idempotency-Key": "old-key"}
+    first = await client.post("/v1/complaints", json=body, headers=h)
+    await housekeeping(app)
+    assert await db.fetchval("SELECT count(*) FROM idempotency_keys") == 1  # still fresh
+    await db.execute("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'")
+    await housekeeping(app)
+    assert await db.fetchval("SELECT count(*) FROM idempotency_keys") == 0
+    again = await client.post("/v1/complaints", json=body, headers=h)
+    assert again.status_code == 201 and again.json()["id"] != first.json()["id"]
