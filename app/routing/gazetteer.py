@@ -44,6 +44,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 KOTA = "kota_kabupaten"
@@ -93,6 +94,7 @@ _DOUBLES_RE = re.compile(r"(.)\1+")
 _OLD_TJ_RE = re.compile(r"(?:^|(?<=[^aeiou]))tj")
 
 
+@lru_cache(maxsize=65536)
 def fold_word(word: str) -> str:
     """One word in matching form: lower case, no accents, abbreviations expanded, old spelling undone.
 
@@ -109,6 +111,25 @@ def fold_word(word: str) -> str:
 def _key(folded_words: Iterable[str]) -> str:
     # Doubled letters collapse after joining, so "Kebonnanas" and "Kebon Nanas" meet too.
     return _DOUBLES_RE.sub(r"\1", "".join(folded_words))
+
+
+@lru_cache(maxsize=65536)
+def _collapsed(folded_word: str) -> str:
+    return _DOUBLES_RE.sub(r"\1", folded_word)
+
+
+def _span_keys(collapsed: list[str], i: int, stop: int) -> list[tuple[int, str]]:
+    """``_key`` of words i..j for every j < stop, built incrementally: joining pieces that are
+    collapsed already only needs the seam checked (a regex per span cost ~0.5 ms a text)."""
+    out = []
+    key = ""
+    for j in range(i, stop):
+        piece = collapsed[j]
+        if key and piece and key[-1] == piece[0]:
+            piece = piece[1:]
+        key += piece
+        out.append((j, key))
+    return out
 
 
 def name_key(name: str) -> str:
@@ -230,6 +251,7 @@ class Gazetteer:
 
     def _mentions(self, text: str) -> list[_Mention]:
         words = [(m.start(), m.end(), fold_word(m.group())) for m in _WORD_RE.finditer(text)]
+        collapsed = [_collapsed(w[2]) for w in words]
         mentions: list[_Mention] = []
         i = 0
         n = len(words)
@@ -240,7 +262,7 @@ class Gazetteer:
             elif i > 0 and words[i - 1][2] in _KEC_PREFIXES:
                 prefix_level = KECAMATAN
             found = None
-            keys = [(j, _key(w[2] for w in words[i : j + 1])) for j in range(i, min(n, i + _MAX_SPAN))]
+            keys = _span_keys(collapsed, i, min(n, i + _MAX_SPAN))
             for j, key in reversed(keys):
                 cands = self._entries.get(key)
                 if not cands:
