@@ -6,10 +6,12 @@
 
 Nothing is lost: the raw delivery is committed before it is parsed; one the
 adapter cannot map is kept as ``failed`` (listed at ``GET /v1/inbound``, re-run
-by ``POST /v1/inbound/{id}/retry``). Exactly once: every source event is
-claimed under ``(channel, event_id)`` in ``inbound_events`` in the same
-transaction as its effect, so a redelivery (even a concurrent one) waits for
-the first and then answers ``duplicate`` naming the original ticket.
+by ``POST /v1/inbound/{id}/retry``). Exactly once: a new complaint is keyed by
+its ``(channel, external_id)`` (unique on the complaint itself); every other
+source event (follow-up, edit, deferred mention) is claimed under
+``(channel, event_id)`` in ``inbound_events`` in the same transaction as its
+effect. Either way a redelivery, even a concurrent one, waits for the first and
+then answers ``duplicate`` naming the original ticket.
 """
 
 from __future__ import annotations
@@ -264,11 +266,9 @@ class Pipeline:
                 complaint_id,
             )
 
-    async def _create(self, conn, draft: ComplaintDraft, delivery_id, event_id: str | None = None) -> dict:  # type: ignore[no-untyped-def]
-        event_id = event_id or draft.external_id
-        dup = await self._claim(conn, draft.channel, event_id, "created", delivery_id)
-        if dup:
-            return dup
+    async def _create(self, conn, draft: ComplaintDraft, delivery_id) -> dict:  # type: ignore[no-untyped-def]
+        # No event claim here: the complaint's own (channel, external_id) key makes a
+        # redelivered draft, even a concurrent one, find the first complaint.
         row, created = await service.intake(
             conn,
             draft,
@@ -276,9 +276,7 @@ class Pipeline:
             actor=f"channel:{draft.channel}",
             created_by=f"channel:{draft.channel}",
         )
-        action = "created" if created else "duplicate"
-        await self._record(conn, draft.channel, event_id, action, row["id"])
-        return _result(action, draft.external_id, row["id"], row["ticket"])
+        return _result("created" if created else "duplicate", draft.external_id, row["id"], row["ticket"])
 
     async def _find_target(self, conn, fu: FollowUp) -> asyncpg.Record | None:  # type: ignore[no-untyped-def]
         if fu.ticket:
@@ -431,8 +429,7 @@ class Pipeline:
             delivery_id,
         )
         prior = await conn.fetchrow(
-            "SELECT c.id, c.ticket FROM inbound_events e JOIN complaints c ON c.id = e.complaint_id "
-            "WHERE e.channel = $1 AND e.event_id = $2",
+            "SELECT id, ticket FROM complaints WHERE channel = $1 AND external_id = $2",
             channel,
             frag.draft.external_id,
         )
