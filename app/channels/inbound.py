@@ -163,9 +163,13 @@ class Pipeline:
 
         results: list[dict] = []
         errors: list[str] = []
-        for outcome in outcomes:
+        recorded = False
+        for i, outcome in enumerate(outcomes):
+            # The last outcome records the delivery's result in its own transaction.
+            record = (delivery_id, results, errors) if i == len(outcomes) - 1 else None
             try:
-                results.append(await self.apply(outcome, delivery_id))
+                results.append(await self.apply(outcome, delivery_id, record=record))
+                recorded = record is not None and not isinstance(outcome, Ignored)
             except Exception as exc:
                 if isinstance(exc, service.UnknownCategory):
                     reason = exc.detail
@@ -182,15 +186,10 @@ class Pipeline:
                         "external_id": getattr(outcome, "external_id", None),
                     }
                 )
-        if errors:
-            status = "failed"
-        elif any(r.get("reason") == "needs_fetch" for r in results):
-            status = "needs_fetch"
-        elif any(r["action"] == "buffered" for r in results):
-            status = "buffered"
-        else:
-            status = "processed"
-        await self._finish(delivery_id, status, results, "; ".join(errors) or None)
+        if not recorded:
+            await self._finish(
+                delivery_id, delivery_status(results, errors), results, "; ".join(errors) or None
+            )
         redact = getattr(adapter, "redact_raw", None)
         if redact is not None and not errors:
             redacted = redact(delivery.body)
@@ -202,35 +201,47 @@ class Pipeline:
         return results
 
     async def _finish(
-        self, delivery_id: uuid.UUID, status: str, results: list[dict], error: str | None
-    ) -> None:
-        async with self.db.raw() as conn:
-            await conn.execute(
-                "UPDATE inbound_deliveries SET status = $2, outcomes = $3::jsonb, error = $4, "
-                "attempts = attempts + 1, processed_at = now() WHERE id = $1",
-                delivery_id,
-                status,
-                json_text(results),
-                error,
-            )
+        self, delivery_id: uuid.UUID, status: str, results: list[dict], error: str | None, conn=None
+    ) -> None:  # type: ignore[no-untyped-def]
+        if conn is None:
+            async with self.db.raw() as own:
+                return await self._finish(delivery_id, status, results, error, own)
+        await conn.execute(
+            "UPDATE inbound_deliveries SET status = $2, outcomes = $3::jsonb, error = $4, "
+            "attempts = attempts + 1, processed_at = now() WHERE id = $1",
+            delivery_id,
+            status,
+            json_text(results),
+            error,
+        )
 
     # ----------------------------------------------------------------------- outcomes
 
-    async def apply(self, outcome: Outcome, delivery_id: uuid.UUID | None) -> dict:
+    async def apply(self, outcome: Outcome, delivery_id: uuid.UUID | None, *, record=None) -> dict:  # type: ignore[no-untyped-def]
+        """One outcome, in one transaction. ``record`` = (delivery id, earlier results,
+        earlier errors): also write the delivery's final result in that transaction."""
         if isinstance(outcome, Ignored):
             return {"action": "ignored", "reason": outcome.reason, "external_id": outcome.external_id}
         async with self.db.transaction() as conn:
             if isinstance(outcome, ComplaintDraft):
-                return await self._create(conn, outcome, delivery_id)
-            if isinstance(outcome, FollowUp):
-                return await self._follow_up(conn, outcome, delivery_id)
-            if isinstance(outcome, Edit):
-                return await self._edit(conn, outcome, delivery_id)
-            if isinstance(outcome, Fragment):
-                return await self._fragment(conn, outcome, delivery_id)
-            if isinstance(outcome, Deferred):
-                return await self._deferred(conn, outcome, delivery_id)
-        raise TypeError(f"unknown outcome {type(outcome).__name__}")
+                result = await self._create(conn, outcome, delivery_id)
+            elif isinstance(outcome, FollowUp):
+                result = await self._follow_up(conn, outcome, delivery_id)
+            elif isinstance(outcome, Edit):
+                result = await self._edit(conn, outcome, delivery_id)
+            elif isinstance(outcome, Fragment):
+                result = await self._fragment(conn, outcome, delivery_id)
+            elif isinstance(outcome, Deferred):
+                result = await self._deferred(conn, outcome, delivery_id)
+            else:
+                raise TypeError(f"unknown outcome {type(outcome).__name__}")
+            if record is not None:
+                rec_id, earlier, errors = record
+                results = [*earlier, result]
+                await self._finish(
+                    rec_id, delivery_status(results, errors), results, "; ".join(errors) or None, conn
+                )
+            return result
 
     async def _claim(
         self, conn: asyncpg.Connection, channel: str, event_id: str | None, action: str, delivery_id
@@ -527,6 +538,16 @@ def _result(action: str, external_id: str | None, complaint_id: Any, ticket: str
     if external_id:
         out["external_id"] = external_id
     return out
+
+
+def delivery_status(results: list[dict], errors: list[str]) -> str:
+    if errors:
+        return "failed"
+    if any(r.get("reason") == "needs_fetch" for r in results):
+        return "needs_fetch"
+    if any(r["action"] == "buffered" for r in results):
+        return "buffered"
+    return "processed"
 
 
 def status_code_for(results: list[dict]) -> int:
