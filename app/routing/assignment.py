@@ -71,7 +71,9 @@ WITH t AS (
   SET unit_code = $2, assignee_id = (SELECT id FROM pick),
       version = c.version + CASE WHEN $7::bool THEN 1 ELSE 0 END, updated_at = now()
   FROM t
-  WHERE c.id = t.id AND ($3::jsonb IS NOT NULL OR EXISTS (SELECT 1 FROM pick))
+  -- rewrite the row only when something changes: a new unit, or an officer picked
+  -- (a new complaint already carries its unit; a full unit leaves it in the queue)
+  WHERE c.id = t.id AND (c.unit_code IS DISTINCT FROM $2 OR EXISTS (SELECT 1 FROM pick))
   RETURNING {COLUMNS}
 ), touch AS (
   UPDATE officers o SET last_assigned_at = clock_timestamp() FROM pick WHERE o.id = pick.id
