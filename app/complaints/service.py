@@ -79,6 +79,32 @@ def reporter_identities(rep: ReporterDraft) -> list[tuple[str, str]]:
     return ids
 
 
+# One statement: find the person by any identity, else create them; fill in what we did
+# not know; learn the identities not seen before.
+RESOLVE_REPORTER_SQL = """
+WITH found AS (
+  SELECT reporter_id FROM reporter_identities
+  WHERE (kind, value) IN (SELECT * FROM unnest($5::text[], $6::text[]))
+  ORDER BY kind = 'phone' DESC, kind = 'email' DESC LIMIT 1
+), created AS (
+  INSERT INTO reporters (name, phone, email, nik)
+  SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING id
+), updated AS (
+  UPDATE reporters SET name = COALESCE($1, name), phone = COALESCE(phone, $2), email = COALESCE(email, $3),
+         nik = COALESCE(nik, $4), updated_at = now()
+  WHERE id = (SELECT reporter_id FROM found) RETURNING id
+), me AS (
+  SELECT id FROM created UNION ALL SELECT id FROM updated
+), learnt AS (
+  INSERT INTO reporter_identities (kind, value, reporter_id)
+  SELECT k, v, me.id FROM me, unnest($5::text[], $6::text[]) AS t(k, v)
+  ON CONFLICT (kind, value) DO NOTHING RETURNING kind
+)
+SELECT (SELECT id FROM me) AS id, (SELECT count(*) FROM learnt) AS claimed,
+       EXISTS (SELECT 1 FROM created) AS is_new
+"""
+
+
 async def resolve_reporter(conn: asyncpg.Connection, rep: ReporterDraft | None) -> uuid.UUID | None:
     """Find the reporter by any identity, or create one; attach new identities.
 
@@ -93,30 +119,17 @@ async def resolve_reporter(conn: asyncpg.Connection, rep: ReporterDraft | None) 
     if not ids and not rep.name:
         return None
     kinds, values = [k for k, _ in ids], [v for _, v in ids]
-    reporter_id: uuid.UUID | None = None
-    if ids:
-        reporter_id = await conn.fetchval(
-            "SELECT reporter_id FROM reporter_identities WHERE (kind, value) IN "
-            "(SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY kind = 'phone' DESC, kind = 'email' DESC LIMIT 1",
-            kinds,
-            values,
+    row = await conn.fetchrow(RESOLVE_REPORTER_SQL, rep.name, phone, email, rep.nik, kinds, values)
+    reporter_id = row["id"]
+    if row["is_new"] and ids and row["claimed"] == 0:
+        # Another request created this person between our lookup and insert: join theirs.
+        winner = await conn.fetchval(
+            "SELECT reporter_id FROM reporter_identities WHERE kind = $1 AND value = $2", ids[0][0], ids[0][1]
         )
-    if reporter_id is not None:
-        # known person: fill what we did not know, and learn the new identities (one statement)
-        await conn.execute(
-            "WITH u AS (UPDATE reporters SET name = COALESCE($2, name), phone = COALESCE(phone, $3), "
-            "email = COALESCE(email, $4), nik = COALESCE(nik, $5), updated_at = now() WHERE id = $1) "
-            "INSERT INTO reporter_identities (kind, value, reporter_id) "
-            "SELECT k, v, $1 FROM unnest($6::text[], $7::text[]) AS t(k, v) ON CONFLICT (kind, value) DO NOTHING",
-            reporter_id,
-            rep.name,
-            phone,
-            email,
-            rep.nik,
-            kinds,
-            values,
-        )
-        return reporter_id
+        if winner is not None and winner != reporter_id:
+            await conn.execute("DELETE FROM reporters WHERE id = $1", reporter_id)
+            reporter_id = winner
+    return reporter_id
     row = await conn.fetchrow(
         "WITH r AS (INSERT INTO reporters (name, phone, email, nik) VALUES ($1, $2, $3, $4) RETURNING id), "
         "i AS (INSERT INTO reporter_identities (kind, value, reporter_id) "
