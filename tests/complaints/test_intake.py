@@ -117,7 +117,8 @@ async def test_tickets_are_random_and_unique(client, app_key):
         r = await client.post("/v1/complaints", json={"description": f"keluhan nomor {i}"}, headers=app_key)
         tickets.add(r.json()["ticket"])
     assert len(tickets) == 20
-    assert sorted(tickets) != list(tickets) or len(tickets) < 3  # not issued in sequence
+    # not a counter: sequential codes would share their first half
+    assert len({t[:4] for t in tickets}) >= 15
 
 
 async def test_same_person_in_any_phone_form_is_one_reporter(client, app_key, officer):
