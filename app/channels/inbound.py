@@ -345,6 +345,9 @@ class Pipeline:
             {k: v for k, v in dataclasses.asdict(a).items() if v is not None} for a in fu.attachments
         ]
         loc = fu.location
+        first_point = loc is not None and await conn.fetchval(
+            "SELECT lat IS NULL FROM complaints WHERE id = $1 FOR UPDATE", target["id"]
+        )
         await conn.execute(
             "UPDATE complaints SET attachments = attachments || $2::jsonb, "
             "lat = COALESCE(lat, $3), lon = COALESCE(lon, $4), accuracy_m = CASE WHEN lat IS NULL THEN $5 ELSE accuracy_m END, "
@@ -372,6 +375,8 @@ class Pipeline:
                 **({"location": dataclasses.asdict(loc)} if loc else {}),
             },
         )
+        if first_point and self.placer is not None:
+            await self.placer.after_location(conn, target["id"])
         keys = [k for k in (*fu.thread_keys, fu.external_id) if k]
         if keys:
             await conn.execute(

@@ -23,6 +23,8 @@ import asyncpg
 
 from app.channels.base import ComplaintDraft
 from app.complaints.catalogue import CATEGORIES
+from app.complaints.service import COLUMNS
+from app.core.http import json_text
 from app.routing import assignment, geo, rules
 from app.routing.classifier import DEFAULT_THRESHOLD, KeywordModel, classify, compile_keywords
 from app.routing.gazetteer import Gazetteer
@@ -299,6 +301,49 @@ class Placer:
             trigger="created",
             actor="system:routing",
             bump_version=False,
+        )
+
+    async def after_location(self, conn: asyncpg.Connection, complaint_id: Any) -> asyncpg.Record | None:
+        """A complaint that just got its first point (a WhatsApp location completing an
+        earlier message) is placed by that point, and, while nobody has taken it up yet
+        (``received``), handed to the unit of its new area."""
+        if not self.enabled or self.index is None:
+            return None
+        row = await conn.fetchrow(
+            f"SELECT {COLUMNS} FROM complaints c WHERE c.id = $1 FOR UPDATE", complaint_id
+        )
+        if row is None or row["lat"] is None or (row["area"] or {}).get("source") in ("point", "office"):
+            return None
+        hit = self.index.lookup(row["lat"], row["lon"])
+        if hit is None:
+            return None
+        area = self.area_from_hit(hit, "point")
+        await conn.execute(
+            "UPDATE complaints SET area = $2::jsonb, kelurahan_code = $3, kecamatan_code = $4, kota_code = $5, "
+            "updated_at = now() WHERE id = $1",
+            complaint_id,
+            json_text(area),
+            hit.kelurahan_code,
+            hit.kecamatan_code,
+            hit.kota_code,
+        )
+        if row["status"] != "received":
+            return None
+        decision = rules.decide("created", self.facts(area, row["category"], row["unit_code"]), self.units)
+        if decision is None:
+            return None
+        await assignment.lock_unit(conn, decision.unit.code)
+        return await assignment.route_and_assign(
+            conn,
+            complaint_id,
+            to_unit=decision.unit,
+            from_unit=self.units.get(row["unit_code"]),
+            from_unit_code=row["unit_code"],
+            rule=decision.rule,
+            trigger="location",
+            actor="system:routing",
+            bump_version=True,
+            previous_officer_id=row["assignee_id"],
         )
 
     async def after_transition(self, conn: asyncpg.Connection, row: asyncpg.Record) -> asyncpg.Record | None:
