@@ -179,6 +179,45 @@ WITH c AS (
 SELECT * FROM c
 """
 
+# The same insert when routing already knows the unit (placement["assign"]): the officer
+# is picked in the statement itself, so a routed complaint is written once, with its unit,
+# assignee and events. The caller holds the unit's advisory lock (taken in an earlier
+# statement, so this statement's snapshot sees every committed assignment). The pick rule
+# is app.routing.assignment.PICK_CTES, shared with hand-overs.
+INSERT_ASSIGNED_SQL = f"""
+WITH {{pick}}, c AS (
+  INSERT INTO complaints (
+    ticket, channel, external_id, title, description, category, attachments, language, metadata,
+    lat, lon, accuracy_m, address, cell, area, kelurahan_code, kecamatan_code, kota_code,
+    reporter_id, privacy, pii, flags, status, unit_code, response_due_at, due_at, sla_state,
+    received_at, created_by, assignee_id)
+  VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb, $10, $11, $12, $13, $14, $15::jsonb, $16, $17, $18,
+          $19, $20, $21::jsonb, $22::text[], 'received', $23, $24, $25, $26, COALESCE($27, now()), $28,
+          (SELECT id FROM pick))
+  ON CONFLICT DO NOTHING
+  RETURNING {RETURNING}
+), e AS (
+  INSERT INTO complaint_events (complaint_id, kind, actor, to_status, note, public, data)
+  SELECT c.id, x.kind, x.actor, x.to_status, x.note, x.public, x.data FROM c CROSS JOIN (
+    SELECT 1 AS ord, 'created' AS kind, $29::text AS actor, 'received' AS to_status, NULL::text AS note,
+           true AS public, $30::jsonb AS data
+    UNION ALL
+    SELECT 2, 'routed', $35::text, NULL, $34::text, true, $33::jsonb
+    UNION ALL
+    SELECT 3, 'assigned', $35::text, NULL, NULL, false,
+           jsonb_build_object('officer_id', p.id, 'officer_name', p.name, 'unit', $23::text, 'mode', 'auto',
+                              'open_assignments', p.load + 1, 'previous_officer_id', NULL)
+    FROM pick p
+  ) AS x ORDER BY x.ord
+), t AS (
+  INSERT INTO complaint_threads (channel, key, complaint_id)
+  SELECT $2, k, c.id FROM c, unnest($31::text[]) AS k ON CONFLICT DO NOTHING
+), touch AS (
+  UPDATE officers o SET last_assigned_at = clock_timestamp() FROM pick, c WHERE o.id = pick.id
+)
+SELECT * FROM c
+"""
+
 SELECT_BY_EXTERNAL = f"SELECT {COLUMNS} FROM complaints c WHERE c.channel = $1 AND c.external_id = $2"
 
 
@@ -274,9 +313,23 @@ async def create_complaint(
     thread_keys = list(
         dict.fromkeys([*draft.thread_keys, *([draft.external_id] if draft.external_id else [])])
     )
+    assign = placement.get("assign") if placement.get("unit_code") else None
     for _attempt in range(5):
         try:
-            row = await conn.fetchrow(INSERT_SQL, new_ticket(), *args, thread_keys)
+            if assign:
+                row = await conn.fetchrow(
+                    _insert_assigned_sql(),
+                    new_ticket(),
+                    *args,
+                    thread_keys,
+                    assign["area_codes"],
+                    json_text(assign["routed"]),
+                    assign["note"],
+                    assign["actor"],
+                    sorted(lifecycle.OPEN_STATUSES),
+                )
+            else:
+                row = await conn.fetchrow(INSERT_SQL, new_ticket(), *args, thread_keys)
         except asyncpg.ForeignKeyViolationError as exc:
             if exc.constraint_name == "fk_complaints_category_categories":
                 raise UnknownCategory(
@@ -293,6 +346,17 @@ async def create_complaint(
                 return existing, False
         # else the random ticket collided with an existing one: draw again
     raise AppError("could not allocate a ticket")  # pragma: no cover - 30**8 codes
+
+
+_ASSIGNED_SQL: list[str] = []
+
+
+def _insert_assigned_sql() -> str:
+    if not _ASSIGNED_SQL:
+        from app.routing.assignment import PICK_CTES  # routing builds on complaints, not the reverse
+
+        _ASSIGNED_SQL.append(INSERT_ASSIGNED_SQL.replace("{pick}", PICK_CTES))
+    return _ASSIGNED_SQL[0]
 
 
 async def intake(

@@ -51,22 +51,40 @@ async def lock_unit(conn: asyncpg.Connection, unit_code: str) -> None:
     await conn.execute(f"SELECT pg_advisory_xact_lock({LOCK_CLASS}, hashtext($1))", unit_code)
 
 
+# The one rule of automatic assignment: the active officer of the unit who covers the
+# complaint's area and category, with the fewest open assignments, below capacity, least
+# recently assigned on ties. The caller holds the unit's advisory lock, taken in an earlier
+# statement, so the count sees every committed assignment.
+PICK_TEMPLATE = """cand AS (
+  SELECT o.id, o.name, o.capacity, o.last_assigned_at,
+         (SELECT count(*) FROM complaints x WHERE x.assignee_id = o.id AND x.status = ANY({open})) AS load
+  FROM officers o {join}
+  WHERE o.unit_code = {unit} AND o.active AND o.role = 'officer'
+    AND (cardinality(o.area_codes) = 0 OR o.area_codes && {areas})
+    AND (cardinality(o.categories) = 0 OR {category} IS NULL OR {category} = ANY(o.categories))
+), pick AS (
+  SELECT id, name, load FROM cand WHERE load < capacity
+  ORDER BY load, last_assigned_at NULLS FIRST, id LIMIT 1
+)"""
+
+# For a new complaint, inside its insert (app.complaints.service.INSERT_ASSIGNED_SQL).
+PICK_CTES = PICK_TEMPLATE.format(
+    open="$36::text[]", join="", unit="$23", areas="$32::text[]", category="$6::text"
+)
+
 ROUTE_SQL = f"""
 WITH t AS (
   SELECT id, unit_code, assignee_id, kelurahan_code, kecamatan_code, kota_code, category
   FROM complaints WHERE id = $1
-), cand AS (
-  SELECT o.id, o.name, o.capacity, o.last_assigned_at,
-         (SELECT count(*) FROM complaints c WHERE c.assignee_id = o.id AND c.status = ANY($6::text[])) AS load
-  FROM officers o CROSS JOIN t
-  WHERE o.unit_code = $2 AND o.active AND o.role = 'officer'
-    AND (cardinality(o.area_codes) = 0
-         OR o.area_codes && ARRAY[t.kelurahan_code, t.kecamatan_code, t.kota_code]::text[])
-    AND (cardinality(o.categories) = 0 OR t.category IS NULL OR t.category = ANY(o.categories))
-), pick AS (
-  SELECT id, name, load FROM cand WHERE load < capacity
-  ORDER BY load, last_assigned_at NULLS FIRST, id LIMIT 1
-), upd AS (
+), {
+    PICK_TEMPLATE.format(
+        open="$6::text[]",
+        join="CROSS JOIN t",
+        unit="$2",
+        areas="ARRAY[t.kelurahan_code, t.kecamatan_code, t.kota_code]::text[]",
+        category="t.category",
+    )
+}, upd AS (
   UPDATE complaints c
   SET unit_code = $2, assignee_id = (SELECT id FROM pick),
       version = c.version + CASE WHEN $7::bool THEN 1 ELSE 0 END, updated_at = now()

@@ -243,6 +243,7 @@ class Placer:
             "area": area,
             "metadata": metadata,
             "unit_code": decision.unit.code if decision else None,
+            "rule": decision.rule if decision else None,
             "response_due_at": deadlines.first_response_due_at,
             "due_at": deadlines.resolution_due_at,
             "flags": flags,
@@ -280,28 +281,30 @@ class Placer:
             placement = self.compute(draft)
             if placement["unit_code"] and placement["unit_code"] != unit:
                 await assignment.lock_unit(conn, placement["unit_code"])
+        to_unit = self.units.get(placement["unit_code"]) if placement["unit_code"] else None
+        if to_unit is not None:
+            # The insert itself records the hand-over and picks the officer (one write).
+            area = placement["area"] or {}
+            placement["assign"] = {
+                "area_codes": [(area.get(k) or {}).get("code") for k in ("kelurahan", "kecamatan", "kota")],
+                "routed": assignment.routed_data(
+                    from_unit=None,
+                    from_unit_code=None,
+                    to_unit=to_unit,
+                    rule=placement["rule"],
+                    trigger="created",
+                ),
+                "note": f"Diteruskan ke {to_unit.name}",
+                "actor": "system:routing",
+            }
         return placement
 
     async def after_create(
         self, conn: asyncpg.Connection, row: asyncpg.Record, draft: ComplaintDraft
     ) -> asyncpg.Record | None:
-        """Record the hand-over to the first unit and auto-assign there (one statement)."""
-        if not self.enabled:
-            return None
-        unit = self.units.get(row["unit_code"])
-        if unit is None:
-            return None
-        decision = rules.decide("created", self.row_facts(row, None), self.units)
-        return await assignment.route_and_assign(
-            conn,
-            row["id"],
-            to_unit=unit,
-            from_unit=None,
-            rule=decision.rule if decision else "created",
-            trigger="created",
-            actor="system:routing",
-            bump_version=False,
-        )
+        """Nothing left to do: ``place`` had the insert record the hand-over to the first unit
+        and pick its officer (``app.complaints.service.INSERT_ASSIGNED_SQL``)."""
+        return None
 
     async def after_location(self, conn: asyncpg.Connection, complaint_id: Any) -> asyncpg.Record | None:
         """A complaint that just got its first point (a WhatsApp location completing an
