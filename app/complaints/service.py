@@ -258,8 +258,6 @@ async def create_complaint(
     base_time = received_at or datetime.now(UTC)
     response_due_at = placement.get("response_due_at") or base_time + timedelta(hours=RESPONSE_HOURS)
     due_at = placement.get("due_at")
-    if due_at is None and placement.get("sla_hours"):
-        due_at = base_time + timedelta(hours=placement["sla_hours"])
     area = placement.get("area")
     attachments = [
         {
@@ -362,19 +360,14 @@ def _insert_assigned_sql() -> str:
 async def intake(
     conn: asyncpg.Connection, draft: ComplaintDraft, *, placer: Any, actor: str, created_by: str | None
 ) -> tuple[asyncpg.Record, bool]:
-    """Every new complaint, whatever the channel: place it, create it, hand it on.
+    """Every new complaint, whatever the channel: place it, then create it.
 
-    ``placer`` (``app.routing.placement.Placer``) derives area, category, unit
-    and deadlines before the insert, and routes/assigns after it, in the same
-    transaction.
+    ``placer`` (``app.routing.placement.Placer``) derives area, category, unit,
+    deadlines and the officer pick; the insert writes all of it, with the
+    ``routed``/``assigned`` events, in one statement.
     """
     placement = await placer.place(conn, draft) if placer else None
-    row, created = await create_complaint(
-        conn, draft, actor=actor, created_by=created_by, placement=placement
-    )
-    if created and placer:
-        row = await placer.after_create(conn, row, draft) or row
-    return row, created
+    return await create_complaint(conn, draft, actor=actor, created_by=created_by, placement=placement)
 
 
 # --------------------------------------------------------------------------- read

@@ -4,11 +4,13 @@
 category SLAs and owners, the unit directory) so that placing a complaint costs no database
 work beyond one statement: it checks the routing revision (reloading the state when another
 process changed areas, units or keywords) and, in the same round trip, takes the advisory lock
-of the unit the complaint will go to. After the insert, one more statement writes the
-``routed`` event and auto-assigns an officer (``app.routing.assignment``).
+of the unit the complaint will go to. The insert itself then records the ``routed`` event and
+picks the officer (``app.complaints.service.INSERT_ASSIGNED_SQL`` with
+``app.routing.assignment.PICK_CTES``).
 
 Core contract (``app.complaints.service.create_complaint``): ``place`` answers a dict with
-``area``, ``category``, ``metadata``, ``unit_code``, ``response_due_at``, ``due_at``, ``flags``.
+``area``, ``category``, ``metadata``, ``unit_code``, ``response_due_at``, ``due_at``, ``flags``
+and, when a unit was found, ``assign`` (the hand-over's event data and the pick's inputs).
 """
 
 from __future__ import annotations
@@ -298,13 +300,6 @@ class Placer:
                 "actor": "system:routing",
             }
         return placement
-
-    async def after_create(
-        self, conn: asyncpg.Connection, row: asyncpg.Record, draft: ComplaintDraft
-    ) -> asyncpg.Record | None:
-        """Nothing left to do: ``place`` had the insert record the hand-over to the first unit
-        and pick its officer (``app.complaints.service.INSERT_ASSIGNED_SQL``)."""
-        return None
 
     async def after_location(self, conn: asyncpg.Connection, complaint_id: Any) -> asyncpg.Record | None:
         """A complaint that just got its first point (a WhatsApp location completing an
