@@ -373,10 +373,6 @@ async def intake(
 # --------------------------------------------------------------------------- read
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def complaint_view(row: asyncpg.Record | dict[str, Any], *, now: datetime | None = None) -> dict[str, Any]:
     """The officer view of a complaint (without reporter and events)."""
     status = row["status"]

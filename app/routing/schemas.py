@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from typing import Any, Literal
@@ -13,6 +14,7 @@ from app.complaints.schemas import (
     EXAMPLE_COMPLAINT_ID,
     EXAMPLE_OFFICER_ID,
     EXAMPLE_UNIT,
+    Strict,
 )
 
 AreaLevel = Literal["provinsi", "kota_kabupaten", "kecamatan", "kelurahan"]
@@ -24,16 +26,10 @@ AREA_CODE_PATTERN = r"^[0-9]+(\.[0-9]+){0,3}$"
 
 
 def _area_codes(values: list[str]) -> list[str]:
-    import re
-
     for v in values:
         if not re.match(AREA_CODE_PATTERN, v):
             raise ValueError(f"{v!r} is not a Kemendagri code like 31.71.06.1003")
     return list(dict.fromkeys(values))
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 # --------------------------------------------------------------------------- areas
