@@ -222,10 +222,18 @@ class Pipeline:
         earlier errors): also write the delivery's final result in that transaction."""
         if isinstance(outcome, Ignored):
             return {"action": "ignored", "reason": outcome.reason, "external_id": outcome.external_id}
+        if isinstance(outcome, ComplaintDraft):
+            draft = outcome
+
+            async def create(conn, placement) -> dict:  # type: ignore[no-untyped-def]
+                result = await self._create(conn, draft, delivery_id, placement)
+                await self._record_delivery(conn, record, result)
+                return result
+
+            # The intake's own transaction: placed before it opens, locked with its BEGIN.
+            return await service.run_intake(self.db, self.placer, draft, create)
         async with self.db.transaction() as conn:
-            if isinstance(outcome, ComplaintDraft):
-                result = await self._create(conn, outcome, delivery_id)
-            elif isinstance(outcome, FollowUp):
+            if isinstance(outcome, FollowUp):
                 result = await self._follow_up(conn, outcome, delivery_id)
             elif isinstance(outcome, Edit):
                 result = await self._edit(conn, outcome, delivery_id)
@@ -235,13 +243,16 @@ class Pipeline:
                 result = await self._deferred(conn, outcome, delivery_id)
             else:
                 raise TypeError(f"unknown outcome {type(outcome).__name__}")
-            if record is not None:
-                rec_id, earlier, errors = record
-                results = [*earlier, result]
-                await self._finish(
-                    rec_id, delivery_status(results, errors), results, "; ".join(errors) or None, conn
-                )
+            await self._record_delivery(conn, record, result)
             return result
+
+    async def _record_delivery(self, conn, record, result: dict) -> None:  # type: ignore[no-untyped-def]
+        if record is not None:
+            rec_id, earlier, errors = record
+            results = [*earlier, result]
+            await self._finish(
+                rec_id, delivery_status(results, errors), results, "; ".join(errors) or None, conn
+            )
 
     async def _claim(
         self, conn: asyncpg.Connection, channel: str, event_id: str | None, action: str, delivery_id
@@ -277,7 +288,7 @@ class Pipeline:
                 complaint_id,
             )
 
-    async def _create(self, conn, draft: ComplaintDraft, delivery_id) -> dict:  # type: ignore[no-untyped-def]
+    async def _create(self, conn, draft: ComplaintDraft, delivery_id, placement=None) -> dict:  # type: ignore[no-untyped-def]
         # No event claim here: the complaint's own (channel, external_id) key makes a
         # redelivered draft, even a concurrent one, find the first complaint.
         row, created = await service.intake(
@@ -286,6 +297,7 @@ class Pipeline:
             placer=self.placer,
             actor=f"channel:{draft.channel}",
             created_by=f"channel:{draft.channel}",
+            placement=placement,
         )
         return _result("created" if created else "duplicate", draft.external_id, row["id"], row["ticket"])
 

@@ -105,7 +105,8 @@ async def create_complaint(
     draft = draft_from_api(body)
     placer = request.app.state.placer
     db = request.app.state.db
-    async with db.transaction() as conn:
+
+    async def work(conn, placement) -> Response:  # type: ignore[no-untyped-def]
         if idempotency_key:
             digest = hashlib.sha256(raw).hexdigest()
             claimed = await conn.fetchval(
@@ -137,7 +138,7 @@ async def create_complaint(
                     },
                 )
         row, created = await service.intake(
-            conn, draft, placer=placer, actor=principal.actor, created_by=principal.id
+            conn, draft, placer=placer, actor=principal.actor, created_by=principal.id, placement=placement
         )
         view = service.complaint_view(row)
         if idempotency_key:
@@ -148,7 +149,9 @@ async def create_complaint(
                 201 if created else 200,
                 dumps(view).decode(),
             )
-    return _created_response(view, created)
+        return _created_response(view, created)
+
+    return await service.run_intake(db, placer, draft, work)
 
 
 @router.get(

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import orjson
@@ -39,6 +39,8 @@ COLUMNS = (
 )
 RETURNING = COLUMNS.replace("c.", "")
 
+T = TypeVar("T")
+
 
 class ComplaintNotFound(NotFound):
     slug = "complaint-not-found"
@@ -48,6 +50,15 @@ class ComplaintNotFound(NotFound):
 class UnknownCategory(Unprocessable):
     slug = "unknown-category"
     title = "Unknown category"
+
+
+class StaleRouting(Exception):  # noqa: N818 - a signal to redo the intake, never answered
+    """The routing state changed between placing a complaint and writing it: roll back and
+    redo with the new state (``run_intake``)."""
+
+    def __init__(self, revision: Any):
+        super().__init__("routing changed while placing a complaint")
+        self.revision = revision
 
 
 def in_service_area(lat: float, lon: float) -> bool:
@@ -176,14 +187,15 @@ WITH c AS (
   INSERT INTO complaint_threads (channel, key, complaint_id)
   SELECT $2, k, c.id FROM c, unnest($31::text[]) AS k ON CONFLICT DO NOTHING
 )
-SELECT * FROM c
+SELECT c.*, (SELECT revision FROM routing_revision WHERE id = 1) AS routing_revision FROM c
 """
 
 # The same insert when routing already knows the unit (placement["assign"]): the officer
 # is picked in the statement itself, so a routed complaint is written once, with its unit,
 # assignee and events. The caller holds the unit's advisory lock (taken in an earlier
 # statement, so this statement's snapshot sees every committed assignment). The pick rule
-# is app.routing.assignment.PICK_CTES, shared with hand-overs.
+# is app.routing.assignment.PICK_CTES, shared with hand-overs. Both inserts read the routing
+# revision in their own snapshot (create_complaint compares it with the placement's).
 INSERT_ASSIGNED_SQL = f"""
 WITH {{pick}}, c AS (
   INSERT INTO complaints (
@@ -215,7 +227,7 @@ WITH {{pick}}, c AS (
 ), touch AS (
   UPDATE officers o SET last_assigned_at = clock_timestamp() FROM pick, c WHERE o.id = pick.id
 )
-SELECT * FROM c
+SELECT c.*, (SELECT revision FROM routing_revision WHERE id = 1) AS routing_revision FROM c
 """
 
 SELECT_BY_EXTERNAL = f"SELECT {COLUMNS} FROM complaints c WHERE c.channel = $1 AND c.external_id = $2"
@@ -336,6 +348,8 @@ async def create_complaint(
                 ) from None
             raise
         if row is not None:
+            if "revision" in placement and row["routing_revision"] != placement["revision"]:
+                raise StaleRouting(row["routing_revision"])
             return row, True
         if draft.external_id is not None:
             # Lost a race on (channel, external_id): the other request's row is committed now.
@@ -358,16 +372,54 @@ def _insert_assigned_sql() -> str:
 
 
 async def intake(
-    conn: asyncpg.Connection, draft: ComplaintDraft, *, placer: Any, actor: str, created_by: str | None
+    conn: asyncpg.Connection,
+    draft: ComplaintDraft,
+    *,
+    placer: Any,
+    actor: str,
+    created_by: str | None,
+    placement: dict[str, Any] | None = None,
 ) -> tuple[asyncpg.Record, bool]:
     """Every new complaint, whatever the channel: place it, then create it.
 
     ``placer`` (``app.routing.placement.Placer``) derives area, category, unit,
     deadlines and the officer pick; the insert writes all of it, with the
-    ``routed``/``assigned`` events, in one statement.
+    ``routed``/``assigned`` events, in one statement. ``placement``: one prepared
+    before the transaction (``run_intake``); without it, the placer places the draft
+    inside this transaction.
     """
-    placement = await placer.place(conn, draft) if placer else None
+    if placement is None and placer is not None:
+        placement = await placer.place(conn, draft)
     return await create_complaint(conn, draft, actor=actor, created_by=created_by, placement=placement)
+
+
+STALE_RETRIES = 3
+
+
+async def run_intake(
+    db: Any,
+    placer: Any,
+    draft: ComplaintDraft,
+    work: Callable[[asyncpg.Connection, dict[str, Any] | None], Awaitable[T]],
+) -> T:
+    """Run ``work(conn, placement)`` (which calls ``intake`` with that placement) in the
+    intake's own transaction, the hot path of every new complaint.
+
+    The placement is computed before the transaction; the transaction opens with the unit's
+    advisory lock in the same round trip as ``BEGIN`` (``placement["prelude"]``). When the
+    routing state changed meanwhile (``StaleRouting``) the transaction is rolled back and the
+    whole intake redone with the reloaded state; after a few such races in a row the placement
+    is made inside the transaction instead.
+    """
+    for _attempt in range(STALE_RETRIES):
+        placement = await placer.prepare(db, draft) if placer is not None else None
+        try:
+            async with db.transaction(prelude=(placement or {}).get("prelude")) as conn:
+                return await work(conn, placement)
+        except StaleRouting as stale:
+            await placer.refresh(db, stale.revision)
+    async with db.transaction() as conn:
+        return await work(conn, None)
 
 
 # --------------------------------------------------------------------------- read

@@ -118,9 +118,37 @@ class Database:
             yield raw.driver_connection  # type: ignore[misc]
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[asyncpg.Connection]:
-        async with self.raw() as conn, conn.transaction():
-            yield conn
+    async def transaction(self, *, prelude: str | None = None) -> AsyncIterator[asyncpg.Connection]:
+        """A transaction on a raw connection, committed when the block ends, else rolled back.
+
+        ``prelude``: one parameterless statement (built by the caller from trusted values
+        only, e.g. an advisory lock on an integer key) sent in the same message as ``BEGIN``:
+        the transaction opens and takes its lock in one round trip (intake's hot path).
+        """
+        if prelude is None:
+            async with self.raw() as conn, conn.transaction():
+                yield conn
+            return
+        async with self.engine.connect() as sa_conn:
+            raw = await sa_conn.get_raw_connection()
+            conn: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+            try:
+                await conn.execute(f"BEGIN; {prelude}")
+                yield conn
+            except BaseException:
+                if conn.is_in_transaction():
+                    try:
+                        await conn.execute("ROLLBACK")
+                    except BaseException:  # noqa: S110 - the connection is dropped below
+                        pass
+                raise
+            else:
+                await conn.execute("COMMIT")
+            finally:
+                # Never hand a connection still inside a transaction back to the pool
+                # (SQLAlchemy only resets transactions it started itself).
+                if conn.is_closed() or conn.is_in_transaction():
+                    await sa_conn.invalidate()
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:

@@ -119,21 +119,32 @@ def _strip_prefix(w: str, had_an: bool) -> str:
     return w
 
 
+@lru_cache(maxsize=65536)
+def _word_forms(raw: str) -> tuple[str, ...]:
+    """One word as ``_WORD_RE`` found it -> its stemmed form(s); cached, since complaint
+    vocabulary repeats (this is most of what classifying a text costs)."""
+    # "bangettt", "sampahhh": three or more repeats are emphasis, not spelling.
+    w = _REPEAT_RE.sub(r"\1", raw) if len(raw) > 2 else raw
+    # Reduplication written with a digit ("mati2", "kali2"): keep the base word.
+    if len(w) > 2 and w[-1] == "2" and w[:-1].isalpha():
+        w = w[:-1]
+    w = _SLANG.get(w, w)
+    return tuple(stem(part) for part in w.split())
+
+
 def normalise(text: str) -> list[str]:
     """Text -> list of stemmed words (the form keywords are matched in)."""
-    t = unicodedata.normalize("NFKD", text.lower())
-    t = "".join(ch for ch in t if not unicodedata.combining(ch))
-    t = _URL_RE.sub(" ", t)
-    t = _MENTION_RE.sub(" ", t)
+    t = text.lower()
+    if not t.isascii():  # accents off ("cafe" for "café"); plain ASCII has none to remove
+        t = unicodedata.normalize("NFKD", t)
+        t = "".join(ch for ch in t if not unicodedata.combining(ch))
+    if "http" in t or "www." in t:
+        t = _URL_RE.sub(" ", t)
+    if "@" in t:
+        t = _MENTION_RE.sub(" ", t)
     out: list[str] = []
     for raw in _WORD_RE.findall(t):
-        # "bangettt", "sampahhh": three or more repeats are emphasis, not spelling.
-        w = _REPEAT_RE.sub(r"\1", raw)
-        # Reduplication written with a digit ("mati2", "kali2"): keep the base word.
-        if len(w) > 2 and w[-1] == "2" and w[:-1].isalpha():
-            w = w[:-1]
-        w = _SLANG.get(w, w)
-        out.extend(stem(part) for part in w.split())
+        out.extend(_word_forms(raw))
     return out
 
 
@@ -155,6 +166,12 @@ class KeywordModel:
     categories: tuple[str, ...]
     by_first: Mapping[str, tuple[_Phrase, ...]]
     max_len: int
+    # The same phrases split for matching: one-word phrases by their word, longer ones by their
+    # first two words (longest first), so a common word ("jalan") costs one lookup, not a scan.
+    singles: Mapping[str, tuple[_Phrase, ...]] = field(default_factory=dict)
+    by_pair: Mapping[tuple[str, str], tuple[_Phrase, ...]] = field(default_factory=dict)
+    # category -> its position in ``categories`` (the tie-break order)
+    order: Mapping[str, int] = field(default_factory=dict)
 
 
 def parse_keyword(entry: str | tuple[str, float]) -> tuple[str, float]:
@@ -191,7 +208,22 @@ def compile_keywords(keywords: Mapping[str, Sequence[str | tuple[str, float]]]) 
         by_first.setdefault(p.words[0], []).append(p)
     max_len = max((len(p.words) for p in merged.values()), default=1)
     frozen = {first: tuple(sorted(items, key=lambda p: -len(p.words))) for first, items in by_first.items()}
-    return KeywordModel(tuple(keywords), frozen, max_len)
+    singles: dict[str, list[_Phrase]] = {}
+    by_pair: dict[tuple[str, str], list[_Phrase]] = {}
+    for first, items in frozen.items():
+        for p in items:
+            if len(p.words) == 1:
+                singles.setdefault(first, []).append(p)
+            else:
+                by_pair.setdefault((p.words[0], p.words[1]), []).append(p)
+    return KeywordModel(
+        tuple(keywords),
+        frozen,
+        max_len,
+        order={c: i for i, c in enumerate(keywords)},
+        singles={w: tuple(ps) for w, ps in singles.items()},
+        by_pair={w: tuple(ps) for w, ps in by_pair.items()},
+    )
 
 
 _CACHE: OrderedDict[int, KeywordModel] = OrderedDict()
@@ -241,17 +273,22 @@ def classify(
     # All phrase occurrences, then the longest first claim their words: "motor parkir di trotoar"
     # is read as "parkir di trotoar" rather than "motor parkir" + "trotoar".
     found: list[tuple[int, int, _Phrase]] = []
+    singles, by_pair = model.singles, model.by_pair
+    last = len(words) - 1
     for i, word in enumerate(words):
-        for phrase in model.by_first.get(word, ()):
-            k = len(phrase.words)
-            if tuple(words[i : i + k]) == phrase.words:
-                found.append((k, i, phrase))
+        if i < last:
+            for phrase in by_pair.get((word, words[i + 1]), ()):
+                k = len(phrase.words)
+                if k == 2 or tuple(words[i : i + k]) == phrase.words:
+                    found.append((k, i, phrase))
+        for phrase in singles.get(word, ()):
+            found.append((1, i, phrase))
     found.sort(key=lambda f: (-f[0], f[1]))
     used = [False] * len(words)
     claimed: dict[tuple[int, int], bool] = {}
     scores: dict[str, float] = {}
     matched: dict[str, list[str]] = {}
-    seen: set[_Phrase] = set()
+    seen: set[int] = set()  # id() of phrases counted (hashing the dataclass costs more)
     for k, i, phrase in found:
         span = (i, k)
         if span not in claimed:
@@ -261,15 +298,15 @@ def classify(
                 used[j] = True
             claimed[span] = True
         # Words claimed by a span count for every category listing that same phrase there.
-        if phrase in seen:
+        if id(phrase) in seen:
             continue
-        seen.add(phrase)
+        seen.add(id(phrase))
         scores[phrase.category] = scores.get(phrase.category, 0.0) + phrase.weight
         matched.setdefault(phrase.category, []).append(phrase.source)
 
     if not scores:
         return Classification(None, 0.0, {}, {})
-    order = {c: idx for idx, c in enumerate(model.categories)}
+    order = model.order
     best = min(scores, key=lambda c: (-scores[c], order.get(c, len(order))))
     top = scores[best]
     total = sum(scores.values())

@@ -1,16 +1,21 @@
 """Where a new complaint goes and when it is due: the hooks intake calls.
 
 ``Placer`` keeps the routing state in memory (area STRtree, gazetteer, compiled keywords,
-category SLAs and owners, the unit directory) so that placing a complaint costs no database
-work beyond one statement: it checks the routing revision (reloading the state when another
-process changed areas, units or keywords) and, in the same round trip, takes the advisory lock
-of the unit the complaint will go to. The insert itself then records the ``routed`` event and
-picks the officer (``app.complaints.service.INSERT_ASSIGNED_SQL`` with
-``app.routing.assignment.PICK_CTES``).
+category SLAs and owners, the unit directory), so placing a complaint costs no database
+statement of its own. On intake's hot path (``prepare``, driven by
+``app.complaints.service.run_intake``) the placement is computed before the transaction
+opens; the transaction takes the advisory lock of the complaint's unit in the same message as
+its ``BEGIN``; the insert records the ``routed`` event, picks the officer
+(``app.complaints.service.INSERT_ASSIGNED_SQL`` with ``app.routing.assignment.PICK_CTES``) and
+reads the routing revision, which must still be the one the placement was computed from
+(else the transaction is rolled back, the state reloaded and the intake redone). Callers
+already inside a transaction use ``place``: one statement checks the revision and takes the
+lock.
 
-Core contract (``app.complaints.service.create_complaint``): ``place`` answers a dict with
-``area``, ``category``, ``metadata``, ``unit_code``, ``response_due_at``, ``due_at``, ``flags``
-and, when a unit was found, ``assign`` (the hand-over's event data and the pick's inputs).
+Core contract (``app.complaints.service.create_complaint``): a placement is a dict with
+``area``, ``category``, ``metadata``, ``unit_code``, ``response_due_at``, ``due_at``, ``flags``,
+when a unit was found ``assign`` (the hand-over's event data and the pick's inputs), and on the
+hot path ``prelude`` and ``revision``.
 """
 
 from __future__ import annotations
@@ -41,8 +46,8 @@ LEVEL_KEYS = {geo.KELURAHAN: "kelurahan", geo.KECAMATAN: "kecamatan", geo.KOTA: 
 
 CHECK_AND_LOCK_SQL = f"""
 SELECT (SELECT revision FROM routing_revision WHERE id = 1) AS revision,
-       (SELECT count(*) FROM (SELECT pg_advisory_xact_lock({assignment.LOCK_CLASS}, hashtext(u))
-                              FROM unnest($1::text[]) AS u) AS l) AS locked
+       (SELECT count(*) FROM (SELECT pg_advisory_xact_lock({assignment.LOCK_CLASS}, k)
+                              FROM unnest($1::int[]) AS k) AS l) AS locked
 """
 
 
@@ -60,7 +65,7 @@ def level_of_code(code: str) -> str | None:
 
 
 class Placer:
-    """Computes the placement of a draft; called inside the intake transaction."""
+    """Computes the placement of a draft from the routing state it keeps in memory."""
 
     def __init__(self, *, threshold: float = DEFAULT_THRESHOLD, enabled: bool = True) -> None:
         # enabled=False (ADUAN_ROUTING_ENABLED=false) keeps only the SLA clocks: the core
@@ -270,22 +275,16 @@ class Placer:
 
     # ------------------------------------------------------------------ hooks
 
-    async def place(self, conn: asyncpg.Connection, draft: ComplaintDraft) -> dict[str, Any]:
-        if not self.enabled:
-            received_at = draft.received_at or datetime.now(UTC)
-            deadlines = deadlines_for(draft.channel, self.sla_hours.get(draft.category or ""), received_at)
-            return {"response_due_at": deadlines.first_response_due_at, "due_at": deadlines.resolution_due_at}
-        placement = self.compute(draft)
-        unit = placement["unit_code"]
-        row = await conn.fetchrow(CHECK_AND_LOCK_SQL, [unit] if unit else [])
-        if row["revision"] != self.revision:
-            await self._refresh(conn, row["revision"])
-            placement = self.compute(draft)
-            if placement["unit_code"] and placement["unit_code"] != unit:
-                await assignment.lock_unit(conn, placement["unit_code"])
+    def _core(self, draft: ComplaintDraft) -> dict[str, Any]:
+        """Routing off: only the SLA clocks."""
+        received_at = draft.received_at or datetime.now(UTC)
+        deadlines = deadlines_for(draft.channel, self.sla_hours.get(draft.category or ""), received_at)
+        return {"response_due_at": deadlines.first_response_due_at, "due_at": deadlines.resolution_due_at}
+
+    def _hand_over(self, placement: dict[str, Any]) -> dict[str, Any]:
+        """Add what the insert needs to record the hand-over and pick the officer (one write)."""
         to_unit = self.units.get(placement["unit_code"]) if placement["unit_code"] else None
         if to_unit is not None:
-            # The insert itself records the hand-over and picks the officer (one write).
             area = placement["area"] or {}
             placement["assign"] = {
                 "area_codes": [(area.get(k) or {}).get("code") for k in ("kelurahan", "kecamatan", "kota")],
@@ -300,6 +299,44 @@ class Placer:
                 "actor": "system:routing",
             }
         return placement
+
+    async def prepare(self, db: Any, draft: ComplaintDraft) -> dict[str, Any]:
+        """Intake's hot path: the placement, computed before the transaction opens.
+
+        It carries ``prelude`` (the unit's advisory lock, sent with ``BEGIN``) and
+        ``revision`` (the routing state it was computed from): the insert reads the current
+        revision in its own snapshot and ``create_complaint`` raises ``StaleRouting`` when they
+        differ, so a complaint is never written from state another process has since changed.
+        """
+        if not self.enabled:
+            return self._core(draft)
+        if self.revision is _UNLOADED:
+            await self.refresh(db, _UNLOADED)
+        placement = self.compute(draft)
+        placement["revision"] = self.revision
+        if placement["unit_code"]:
+            placement["prelude"] = assignment.unit_lock_sql(placement["unit_code"])
+        return self._hand_over(placement)
+
+    async def refresh(self, db: Any, seen_revision: Any) -> None:
+        """Reload unless this state already is ``seen_revision``."""
+        async with db.raw() as conn:
+            await self._refresh(conn, seen_revision)
+
+    async def place(self, conn: asyncpg.Connection, draft: ComplaintDraft) -> dict[str, Any]:
+        """The placement for a caller already inside a transaction (follow-ups that create,
+        joined SMS parts): one statement checks the revision and takes the unit's lock."""
+        if not self.enabled:
+            return self._core(draft)
+        placement = self.compute(draft)
+        unit = placement["unit_code"]
+        row = await conn.fetchrow(CHECK_AND_LOCK_SQL, [assignment.unit_lock_key(unit)] if unit else [])
+        if row["revision"] != self.revision:
+            await self._refresh(conn, row["revision"])
+            placement = self.compute(draft)
+            if placement["unit_code"] and placement["unit_code"] != unit:
+                await assignment.lock_unit(conn, placement["unit_code"])
+        return self._hand_over(placement)
 
     async def after_location(self, conn: asyncpg.Connection, complaint_id: Any) -> asyncpg.Record | None:
         """A complaint that just got its first point (a WhatsApp location completing an

@@ -1,0 +1,100 @@
+"""Intake routes with the routing state every process shares: a change committed by another
+process (units, areas, keywords bump ``routing_revision``) is seen by the next intake, and one
+that lands between placing a complaint and writing it makes the intake start over, once."""
+
+from __future__ import annotations
+
+import json
+
+from tests.routing import helpers as h
+
+SUKAMAJU_UNIT = "kel-31.99.01.1001"
+
+BUMP = (
+    "INSERT INTO routing_revision (id, revision, updated_at) VALUES (1, gen_random_uuid(), now()) "
+    "ON CONFLICT (id) DO UPDATE SET revision = EXCLUDED.revision, updated_at = EXCLUDED.updated_at"
+)
+
+
+async def _close_unit_elsewhere(db, code: str) -> None:  # type: ignore[no-untyped-def]
+    """What another process's admin request does: change a unit and bump the revision."""
+    async with db.transaction():
+        await db.execute("UPDATE units SET active = false WHERE code = $1", code)
+        await db.execute(BUMP)
+
+
+async def test_a_change_made_by_another_process_routes_the_next_complaint(client, admin, app_key, db):
+    await h.setup_routing(client, admin)
+    first = await h.submit(client, app_key, "Got mampet, air meluap", location=h.IN_SUKAMAJU)
+    assert first["unit"] == SUKAMAJU_UNIT
+    await _close_unit_elsewhere(db, SUKAMAJU_UNIT)
+    # this process has not reloaded yet; the insert sees the new revision and intake starts over
+    second = await h.submit(client, app_key, "Got mampet lagi, air meluap", location=h.IN_SUKAMAJU)
+    # no kelurahan/kecamatan/kota unit left for Sukamaju: the category's agency takes it
+    assert second["unit"] == "sda"
+    assert second["category"] == "drainage_flood"
+
+
+async def test_a_change_between_placing_and_writing_redoes_the_intake(
+    client, admin, app_key, db, app, monkeypatch
+):
+    await h.setup_routing(client, admin)
+    await h.submit(client, app_key, "Got mampet", location=h.IN_SUKAMAJU)  # the placer is loaded
+    placer = app.state.placer
+    original = placer.prepare
+    placed: list[str | None] = []
+
+    async def prepare_then_race(database, draft):  # type: ignore[no-untyped-def]
+        placement = await original(database, draft)
+        placed.append(placement["unit_code"])
+        if len(placed) == 1:
+            # committed after this placement was computed, before its transaction writes
+            await _close_unit_elsewhere(db, SUKAMAJU_UNIT)
+        return placement
+
+    monkeypatch.setattr(placer, "prepare", prepare_then_race)
+    text = "Saluran air tersumbat sampah di gang kami"
+    c = await h.submit(client, app_key, text, location=h.IN_SUKAMAJU)
+    assert placed == [SUKAMAJU_UNIT, "sda"]  # placed on the old state, then again on the new one
+    assert c["unit"] == "sda"
+    # the first attempt was rolled back whole: one complaint, one history
+    assert await db.fetchval("SELECT count(*) FROM complaints WHERE description = $1", text) == 1
+    kinds = await db.fetch(
+        "SELECT kind, data->>'to_unit' AS to_unit FROM complaint_events WHERE complaint_id = $1::uuid ORDER BY id",
+        c["id"],
+    )
+    assert [(k["kind"], k["to_unit"]) for k in kinds] == [("created", None), ("routed", "sda")]
+
+
+async def test_the_same_race_on_a_webhook_delivery(client, admin, db, app, monkeypatch):
+    """The channel pipeline runs the same intake: a raced LAPOR! event is written once, and
+    its delivery records the outcome of the attempt that landed."""
+    from tests.channels.test_cross_channel import _lapor, _post_json
+
+    await h.setup_routing(client, admin)
+    placer = app.state.placer
+    original = placer.prepare
+    placed: list[str | None] = []
+
+    async def prepare_then_race(database, draft):  # type: ignore[no-untyped-def]
+        placement = await original(database, draft)
+        placed.append(placement["unit_code"])
+        if len(placed) == 1:
+            await _close_unit_elsewhere(db, "bina-marga")
+        return placement
+
+    monkeypatch.setattr(placer, "prepare", prepare_then_race)
+    r = await _post_json(
+        client,
+        "/v1/channels/lapor/webhook",
+        _lapor("evt-race-1", "777100", "Lampu jalan mati di gang kami sejak seminggu"),
+        "x-lapor-signature",
+        "ADUAN_LAPOR_SECRET",
+    )
+    assert r.status_code == 201, r.text
+    assert placed == ["bina-marga", "triage"]
+    rows = await db.fetch("SELECT id, unit_code FROM complaints WHERE channel = 'lapor'")
+    assert [row["unit_code"] for row in rows] == ["triage"]
+    delivery = await db.fetchrow("SELECT status, outcomes FROM inbound_deliveries WHERE channel = 'lapor'")
+    assert delivery["status"] == "processed"
+    assert [o["action"] for o in json.loads(delivery["outcomes"])] == ["created"]
