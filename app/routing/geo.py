@@ -20,8 +20,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import shapely
-from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
+from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 from shapely.strtree import STRtree
@@ -364,9 +365,8 @@ class AreaIndex:
     def lookup(self, lat: float, lon: float) -> AreaHit | None:
         if not (math.isfinite(lat) and math.isfinite(lon)) or not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise ValueError(f"coordinates out of range: lat={lat}, lon={lon}")
-        point = Point(lon, lat)
         for layer in self._layers:
-            area = layer.find(point)
+            area = layer.find(lon, lat)
             if area is not None:
                 return self._hit(area)
         return None
@@ -390,27 +390,82 @@ class AreaIndex:
 
 
 class _Layer:
-    """One level's polygons in an STRtree, with prepared geometries for the exact test."""
+    """One level's polygons (in code order) and a uniform grid over them, the lookup's index.
+
+    Built once with an STRtree: every grid cell lists the polygons that touch it. A cell that
+    only one polygon touches and that polygon covers whole answers without any geometry test;
+    any other cell tests its few candidates, lowest code first, with prepared
+    ``intersects_xy`` (for a point the same as ``covers``: a point on a border belongs to both
+    neighbours, and the lowest code wins). A point costs one dict lookup, at most a few exact
+    tests, and no Python geometry object.
+    """
+
+    CELL = 0.005  # degrees, about 550 m at Jakarta's latitude
+    _EPS = 1e-9  # cells are widened by this much, so float rounding never drops a candidate
 
     def __init__(self, areas: list[AreaBoundary]):
         self.areas = areas
         # Copies, so preparing them never mutates the caller's objects.
         self.geoms = shapely.from_wkb(shapely.to_wkb([a.geometry for a in areas])) if areas else []
-        if areas:
-            shapely.prepare(self.geoms)
-        self.tree = STRtree(self.geoms) if areas else None
+        self.cells: dict[int, int | tuple[int, ...]] = {}
+        self.x0 = self.y0 = 0.0
+        self.nx = self.ny = 0
+        if not areas:
+            return
+        shapely.prepare(self.geoms)
+        minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(self.geoms))
+        cell = self.CELL
+        self.x0, self.y0 = minx, miny
+        self.nx, self.ny = int((maxx - minx) / cell) + 1, int((maxy - miny) / cell) + 1
+        keys: set[int] = set()
+        for g in self.geoms:
+            bx0, by0, bx1, by1 = g.bounds
+            ix0, ix1 = self._ix(bx0 - self._EPS), self._ix(bx1 + self._EPS)
+            iy0, iy1 = self._iy(by0 - self._EPS), self._iy(by1 + self._EPS)
+            for ix in range(ix0, ix1 + 1):
+                keys.update(ix * self.ny + iy for iy in range(iy0, iy1 + 1))
+        key_arr = np.array(sorted(keys), dtype=np.int64)
+        gx, gy = key_arr // self.ny, key_arr % self.ny
+        boxes = shapely.box(
+            minx + gx * cell - self._EPS,
+            miny + gy * cell - self._EPS,
+            minx + (gx + 1) * cell + self._EPS,
+            miny + (gy + 1) * cell + self._EPS,
+        )
+        box_idx, geom_idx = STRtree(self.geoms).query(boxes, predicate="intersects")
+        touching: dict[int, list[int]] = {}
+        for b, g in zip(box_idx.tolist(), geom_idx.tolist(), strict=True):
+            touching.setdefault(b, []).append(g)
+        singles = [(b, gs[0]) for b, gs in touching.items() if len(gs) == 1]
+        covered = (
+            shapely.covers(
+                np.array([self.geoms[g] for _, g in singles], dtype=object),
+                boxes[[b for b, _ in singles]],
+            )
+            if singles
+            else []
+        )
+        whole = {b for (b, _), inside in zip(singles, covered, strict=True) if inside}
+        for b, gs in touching.items():
+            key = int(key_arr[b])
+            self.cells[key] = gs[0] if b in whole else tuple(sorted(gs))
 
-    def find(self, point: Point) -> AreaBoundary | None:
-        if self.tree is None:
+    def _ix(self, lon: float) -> int:
+        return math.floor((lon - self.x0) / self.CELL)
+
+    def _iy(self, lat: float) -> int:
+        return math.floor((lat - self.y0) / self.CELL)
+
+    def find(self, lon: float, lat: float) -> AreaBoundary | None:
+        ix, iy = self._ix(lon), self._iy(lat)
+        if not (0 <= ix < self.nx and 0 <= iy < self.ny):
             return None
-        # The tree returns box candidates; covers() on the prepared polygons is the exact test
-        # and includes the boundary, so a border point is never lost between two neighbours.
-        candidates = self.tree.query(point)
-        if len(candidates) == 0:
+        entry = self.cells.get(ix * self.ny + iy)
+        if entry is None:
             return None
-        best: int | None = None
-        for idx in candidates:
-            i = int(idx)
-            if (best is None or i < best) and self.geoms[i].covers(point):
-                best = i
-        return self.areas[best] if best is not None else None
+        if type(entry) is int:
+            return self.areas[entry]
+        for i in entry:
+            if shapely.intersects_xy(self.geoms[i], lon, lat):
+                return self.areas[i]
+        return None
