@@ -94,6 +94,10 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         # measured as ~76 ms pauses on the listing path.
         gc.collect()
         gc.freeze()
+        # A request allocates thousands of short-lived objects, nearly all freed by reference
+        # counting: at the default 700 allocations per young collection a webhook paid ~55 us
+        # of collector time; at 10,000 the young collections all but vanish.
+        gc.set_threshold(10_000, *gc.get_threshold()[1:])
         yield
         for task in background:
             task.cancel()

@@ -148,17 +148,26 @@ class Pipeline:
         self.db = db
         self.placer = placer
 
-    async def run(self, delivery_id: uuid.UUID, channel: str, adapter: Any, delivery: Delivery) -> list[dict]:
-        """Parse and apply; record the outcomes on the delivery. Returns the outcome list."""
+    async def run(
+        self,
+        delivery_id: uuid.UUID,
+        channel: str,
+        adapter: Any,
+        delivery: Delivery,
+        *,
+        conn: asyncpg.Connection | None = None,
+    ) -> list[dict]:
+        """Parse and apply; record the outcomes on the delivery. Returns the outcome list.
+        ``conn``: the connection the delivery was archived on, kept for its outcomes."""
         try:
             outcomes = adapter.parse(delivery)
         except AdapterError as exc:
-            await self._finish(delivery_id, "failed", [], str(exc))
+            await self._finish(delivery_id, "failed", [], str(exc), conn)
             return [{"action": "failed", "reason": str(exc)}]
         except Exception as exc:  # an adapter bug must not lose the delivery
             log.exception("adapter %s crashed on delivery %s", channel, delivery_id)
             reason = f"adapter error: {type(exc).__name__}"
-            await self._finish(delivery_id, "failed", [], reason)
+            await self._finish(delivery_id, "failed", [], reason, conn)
             return [{"action": "failed", "reason": reason}]
 
         results: list[dict] = []
@@ -168,7 +177,7 @@ class Pipeline:
             # The last outcome records the delivery's result in its own transaction.
             record = (delivery_id, results, errors) if i == len(outcomes) - 1 else None
             try:
-                results.append(await self.apply(outcome, delivery_id, record=record))
+                results.append(await self.apply(outcome, delivery_id, record=record, conn=conn))
                 recorded = record is not None and not isinstance(outcome, Ignored)
             except Exception as exc:
                 if isinstance(exc, service.UnknownCategory):
@@ -188,16 +197,18 @@ class Pipeline:
                 )
         if not recorded:
             await self._finish(
-                delivery_id, delivery_status(results, errors), results, "; ".join(errors) or None
+                delivery_id, delivery_status(results, errors), results, "; ".join(errors) or None, conn
             )
         redact = getattr(adapter, "redact_raw", None)
         if redact is not None and not errors:
             redacted = redact(delivery.body)
             if redacted is not None:
-                async with self.db.raw() as conn:
-                    await conn.execute(
-                        "UPDATE inbound_deliveries SET body = $2 WHERE id = $1", delivery_id, redacted
-                    )
+                sql = "UPDATE inbound_deliveries SET body = $2 WHERE id = $1"
+                if conn is not None:
+                    await conn.execute(sql, delivery_id, redacted)
+                else:
+                    async with self.db.raw() as own:
+                        await own.execute(sql, delivery_id, redacted)
         return results
 
     async def _finish(
@@ -217,9 +228,10 @@ class Pipeline:
 
     # ----------------------------------------------------------------------- outcomes
 
-    async def apply(self, outcome: Outcome, delivery_id: uuid.UUID | None, *, record=None) -> dict:  # type: ignore[no-untyped-def]
-        """One outcome, in one transaction. ``record`` = (delivery id, earlier results,
-        earlier errors): also write the delivery's final result in that transaction."""
+    async def apply(self, outcome: Outcome, delivery_id: uuid.UUID | None, *, record=None, conn=None) -> dict:  # type: ignore[no-untyped-def]
+        """One outcome, in one transaction (on ``conn`` when given). ``record`` = (delivery id,
+        earlier results, earlier errors): also write the delivery's final result in that
+        transaction."""
         if isinstance(outcome, Ignored):
             return {"action": "ignored", "reason": outcome.reason, "external_id": outcome.external_id}
         if isinstance(outcome, ComplaintDraft):
@@ -231,8 +243,8 @@ class Pipeline:
                 return result
 
             # The intake's own transaction: placed before it opens, locked with its BEGIN.
-            return await service.run_intake(self.db, self.placer, draft, create)
-        async with self.db.transaction() as conn:
+            return await service.run_intake(self.db, self.placer, draft, create, conn=conn)
+        async with self.db.transaction(conn=conn) as conn:
             if isinstance(outcome, FollowUp):
                 result = await self._follow_up(conn, outcome, delivery_id)
             elif isinstance(outcome, Edit):

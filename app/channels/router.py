@@ -112,8 +112,9 @@ async def _deliver(
 ) -> Response:
     adapter = registry.ENDPOINTS[endpoint]
     async with request.app.state.db.raw() as conn:
+        # Archived (committed) first; its outcomes then run on the same connection.
         delivery_id = await archive(conn, channel=channel, endpoint=endpoint, delivery=delivery, token=token)
-    results = await request.app.state.pipeline.run(delivery_id, channel, adapter, delivery)
+        results = await request.app.state.pipeline.run(delivery_id, channel, adapter, delivery, conn=conn)
     return json_response({"outcomes": results}, status_code_for(results))
 
 

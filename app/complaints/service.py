@@ -244,14 +244,11 @@ async def create_complaint(
     """Insert a complaint from a draft; ``(row, True)`` when created.
 
     ``(existing_row, False)`` when the channel already gave us this
-    ``external_id`` (a redelivery): nothing is written. Runs inside the
-    caller's transaction.
+    ``external_id`` (a redelivery): no complaint, event or thread is written (the
+    insert's ``ON CONFLICT DO NOTHING`` finds it, so a new complaint costs no lookup
+    first; the reporter's record is refreshed as for any report of theirs). Runs
+    inside the caller's transaction.
     """
-    if draft.external_id is not None:
-        existing = await conn.fetchrow(SELECT_BY_EXTERNAL, draft.channel, draft.external_id)
-        if existing is not None:
-            return existing, False
-
     placement = placement or {}
     category = draft.category or placement.get("category")
     loc = draft.location
@@ -401,6 +398,8 @@ async def run_intake(
     placer: Any,
     draft: ComplaintDraft,
     work: Callable[[asyncpg.Connection, dict[str, Any] | None], Awaitable[T]],
+    *,
+    conn: asyncpg.Connection | None = None,
 ) -> T:
     """Run ``work(conn, placement)`` (which calls ``intake`` with that placement) in the
     intake's own transaction, the hot path of every new complaint.
@@ -409,17 +408,17 @@ async def run_intake(
     advisory lock in the same round trip as ``BEGIN`` (``placement["prelude"]``). When the
     routing state changed meanwhile (``StaleRouting``) the transaction is rolled back and the
     whole intake redone with the reloaded state; after a few such races in a row the placement
-    is made inside the transaction instead.
+    is made inside the transaction instead. ``conn``: a connection the caller holds already.
     """
     for _attempt in range(STALE_RETRIES):
         placement = await placer.prepare(db, draft) if placer is not None else None
         try:
-            async with db.transaction(prelude=(placement or {}).get("prelude")) as conn:
-                return await work(conn, placement)
+            async with db.transaction(prelude=(placement or {}).get("prelude"), conn=conn) as tx:
+                return await work(tx, placement)
         except StaleRouting as stale:
             await placer.refresh(db, stale.revision)
-    async with db.transaction() as conn:
-        return await work(conn, None)
+    async with db.transaction(conn=conn) as tx:
+        return await work(tx, None)
 
 
 # --------------------------------------------------------------------------- read

@@ -15,11 +15,25 @@ _SYMBOL = f"[{ALPHABET}{ALPHABET.lower()}]"
 _TICKET_RE = re.compile(rf"(?<![A-Za-z0-9])({_SYMBOL}{{4}})-?({_SYMBOL}{{4}})(?![A-Za-z0-9])")
 
 
+_BASE = len(ALPHABET)
+_CODES = _BASE**8
+_DIGITS = sum(ch.isdigit() for ch in ALPHABET)  # the alphabet starts with its digits
+
+
 def new_ticket() -> str:
-    """A fresh code; it always holds a digit, so no Indonesian word ("SAMA-SAMA") is ever one."""
+    """A fresh code; it always holds a digit, so no Indonesian word ("SAMA-SAMA") is ever one.
+
+    One uniform draw of all eight symbols (a number below 30**8, read in base 30)."""
     while True:
-        raw = "".join(secrets.choice(ALPHABET) for _ in range(8))
-        if any(ch.isdigit() for ch in raw):
+        n = secrets.randbelow(_CODES)
+        symbols = []
+        has_digit = False
+        for _ in range(8):
+            n, r = divmod(n, _BASE)
+            symbols.append(ALPHABET[r])
+            has_digit = has_digit or r < _DIGITS
+        if has_digit:
+            raw = "".join(symbols)
             return f"{raw[:4]}-{raw[4:]}"
 
 

@@ -111,44 +111,50 @@ class Database:
     @asynccontextmanager
     async def raw(self) -> AsyncIterator[asyncpg.Connection]:
         """The asyncpg connection behind a pooled SQLAlchemy connection."""
-        async with self.engine.connect() as conn:
-            raw = await conn.get_raw_connection()
-            # SQLAlchemy's dialect registered the jsonb codec on connect:
-            # jsonb comes back decoded (by orjson) and goes in as a JSON string.
-            yield raw.driver_connection  # type: ignore[misc]
-
-    @asynccontextmanager
-    async def transaction(self, *, prelude: str | None = None) -> AsyncIterator[asyncpg.Connection]:
-        """A transaction on a raw connection, committed when the block ends, else rolled back.
-
-        ``prelude``: one parameterless statement (built by the caller from trusted values
-        only, e.g. an advisory lock on an integer key) sent in the same message as ``BEGIN``:
-        the transaction opens and takes its lock in one round trip (intake's hot path).
-        """
-        if prelude is None:
-            async with self.raw() as conn, conn.transaction():
-                yield conn
-            return
         async with self.engine.connect() as sa_conn:
             raw = await sa_conn.get_raw_connection()
+            # SQLAlchemy's dialect registered the jsonb codec on connect:
+            # jsonb comes back decoded (by orjson) and goes in as a JSON string.
             conn: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
             try:
-                await conn.execute(f"BEGIN; {prelude}")
                 yield conn
-            except BaseException:
-                if conn.is_in_transaction():
-                    try:
-                        await conn.execute("ROLLBACK")
-                    except BaseException:  # noqa: S110 - the connection is dropped below
-                        pass
-                raise
-            else:
-                await conn.execute("COMMIT")
             finally:
                 # Never hand a connection still inside a transaction back to the pool
                 # (SQLAlchemy only resets transactions it started itself).
                 if conn.is_closed() or conn.is_in_transaction():
                     await sa_conn.invalidate()
+
+    @asynccontextmanager
+    async def transaction(
+        self, *, prelude: str | None = None, conn: asyncpg.Connection | None = None
+    ) -> AsyncIterator[asyncpg.Connection]:
+        """A transaction on a raw connection, committed when the block ends, else rolled back.
+
+        ``prelude``: one parameterless statement (built by the caller from trusted values
+        only, e.g. an advisory lock on an integer key) sent in the same message as ``BEGIN``:
+        the transaction opens and takes its lock in one round trip (intake's hot path).
+        ``conn``: a connection the caller already holds (from ``raw``), instead of a new one.
+        """
+        if conn is None:
+            async with self.raw() as own, self.transaction(prelude=prelude, conn=own) as c:
+                yield c
+            return
+        if prelude is None:
+            async with conn.transaction():
+                yield conn
+            return
+        try:
+            await conn.execute(f"BEGIN; {prelude}")
+            yield conn
+        except BaseException:
+            if conn.is_in_transaction():
+                try:
+                    await conn.execute("ROLLBACK")
+                except BaseException:  # noqa: S110 - raw() drops a connection left in a transaction
+                    pass
+            raise
+        else:
+            await conn.execute("COMMIT")
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
