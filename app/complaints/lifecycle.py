@@ -35,6 +35,8 @@ STATUSES: dict[str, Status] = {
 }
 
 OPEN_STATUSES = frozenset(c for c, s in STATUSES.items() if s.open311 == "open")
+# The same as a sorted list (a text[] parameter, one order every time).
+OPEN_LIST = sorted(OPEN_STATUSES)
 
 # from -> allowed next statuses
 TRANSITIONS: dict[str, frozenset[str]] = {

@@ -151,7 +151,11 @@ async def create_complaint(
             )
         return _created_response(view, created)
 
-    return await service.run_intake(db, placer, draft, work)
+    # Without an idempotency record or a reporter to resolve, the insert is the only write:
+    # it runs as its own transaction (no BEGIN/COMMIT round trips, the unit's lock released
+    # with it).
+    single = not idempotency_key and draft.reporter is None
+    return await service.run_intake(db, placer, draft, work, single_statement=single)
 
 
 @router.get(

@@ -169,15 +169,28 @@ async def resolve_reporter(conn: asyncpg.Connection, rep: ReporterDraft | None) 
 # --------------------------------------------------------------------------- create
 
 
-INSERT_SQL = f"""
-WITH c AS (
-  INSERT INTO complaints (
-    ticket, channel, external_id, title, description, category, attachments, language, metadata,
+# The routing state a placement was computed from must still be current when the complaint is
+# written: ``rev`` reads the revision (in the statement's snapshot) and the insert only happens
+# when it matches (or when there is nothing to check, $check false). A stale placement writes
+# nothing and answers routing_current = false; create_complaint raises StaleRouting.
+_REV = """rev AS (
+  SELECT r.revision, (NOT {check}::bool OR r.revision IS NOT DISTINCT FROM {expected}::uuid) AS current
+  FROM (SELECT (SELECT revision FROM routing_revision WHERE id = 1) AS revision) AS r
+)"""
+_COLUMNS_IN = """ticket, channel, external_id, title, description, category, attachments, language, metadata,
     lat, lon, accuracy_m, address, cell, area, kelurahan_code, kecamatan_code, kota_code,
     reporter_id, privacy, pii, flags, status, unit_code, response_due_at, due_at, sla_state,
-    received_at, created_by)
-  VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb, $10, $11, $12, $13, $14, $15::jsonb, $16, $17, $18,
-          $19, $20, $21::jsonb, $22::text[], 'received', $23, $24, $25, $26, COALESCE($27, now()), $28)
+    received_at, created_by"""
+_VALUES_IN = """$1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb, $10, $11, $12, $13, $14, $15::jsonb, $16, $17, $18,
+    $19, $20, $21::jsonb, $22::text[], 'received', $23, $24, $25, $26, COALESCE($27, now()), $28"""
+# One row always: the complaint's columns (all NULL when nothing was inserted: a redelivery, a
+# ticket collision, or a stale placement) and the routing revision.
+_RESULT = "SELECT c.*, rev.revision AS routing_revision, rev.current AS routing_current FROM rev LEFT JOIN c ON true"
+
+INSERT_SQL = f"""
+WITH {_REV.format(check="$32", expected="$33")}, c AS (
+  INSERT INTO complaints ({_COLUMNS_IN})
+  SELECT {_VALUES_IN} FROM rev WHERE rev.current
   ON CONFLICT DO NOTHING  -- (channel, external_id): a redelivery; ticket: a collision, retried
   RETURNING {RETURNING}
 ), e AS (
@@ -187,25 +200,18 @@ WITH c AS (
   INSERT INTO complaint_threads (channel, key, complaint_id)
   SELECT $2, k, c.id FROM c, unnest($31::text[]) AS k ON CONFLICT DO NOTHING
 )
-SELECT c.*, (SELECT revision FROM routing_revision WHERE id = 1) AS routing_revision FROM c
+{_RESULT}
 """
 
 # The same insert when routing already knows the unit (placement["assign"]): the officer
 # is picked in the statement itself, so a routed complaint is written once, with its unit,
-# assignee and events. The caller holds the unit's advisory lock (taken in an earlier
-# statement, so this statement's snapshot sees every committed assignment). The pick rule
-# is app.routing.assignment.PICK_CTES, shared with hand-overs. Both inserts read the routing
-# revision in their own snapshot (create_complaint compares it with the placement's).
+# assignee and events. ``{{pick}}`` is app.routing.assignment.PICK_CTES: the database function
+# aduan_pick_officer takes the unit's advisory lock and counts loads in a snapshot taken after
+# it, so the lock is held from here to the commit only.
 INSERT_ASSIGNED_SQL = f"""
-WITH {{pick}}, c AS (
-  INSERT INTO complaints (
-    ticket, channel, external_id, title, description, category, attachments, language, metadata,
-    lat, lon, accuracy_m, address, cell, area, kelurahan_code, kecamatan_code, kota_code,
-    reporter_id, privacy, pii, flags, status, unit_code, response_due_at, due_at, sla_state,
-    received_at, created_by, assignee_id)
-  VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb, $10, $11, $12, $13, $14, $15::jsonb, $16, $17, $18,
-          $19, $20, $21::jsonb, $22::text[], 'received', $23, $24, $25, $26, COALESCE($27, now()), $28,
-          (SELECT id FROM pick))
+WITH {_REV.format(check="$38", expected="$39")}, {{pick}}, c AS (
+  INSERT INTO complaints ({_COLUMNS_IN}, assignee_id)
+  SELECT {_VALUES_IN}, (SELECT id FROM pick) FROM rev WHERE rev.current
   ON CONFLICT DO NOTHING
   RETURNING {RETURNING}
 ), e AS (
@@ -227,7 +233,7 @@ WITH {{pick}}, c AS (
 ), touch AS (
   UPDATE officers o SET last_assigned_at = clock_timestamp() FROM pick, c WHERE o.id = pick.id
 )
-SELECT c.*, (SELECT revision FROM routing_revision WHERE id = 1) AS routing_revision FROM c
+{_RESULT}
 """
 
 SELECT_BY_EXTERNAL = f"SELECT {COLUMNS} FROM complaints c WHERE c.channel = $1 AND c.external_id = $2"
@@ -321,6 +327,7 @@ async def create_complaint(
         dict.fromkeys([*draft.thread_keys, *([draft.external_id] if draft.external_id else [])])
     )
     assign = placement.get("assign") if placement.get("unit_code") else None
+    check = (placement.get("check", True) and "revision" in placement, placement.get("revision"))
     for _attempt in range(5):
         try:
             if assign:
@@ -333,10 +340,12 @@ async def create_complaint(
                     json_text(assign["routed"]),
                     assign["note"],
                     assign["actor"],
-                    sorted(lifecycle.OPEN_STATUSES),
+                    lifecycle.OPEN_LIST,
+                    assign["lock_key"],
+                    *check,
                 )
             else:
-                row = await conn.fetchrow(INSERT_SQL, new_ticket(), *args, thread_keys)
+                row = await conn.fetchrow(INSERT_SQL, new_ticket(), *args, thread_keys, *check)
         except asyncpg.ForeignKeyViolationError as exc:
             if exc.constraint_name == "fk_complaints_category_categories":
                 raise UnknownCategory(
@@ -344,12 +353,13 @@ async def create_complaint(
                     errors=[{"field": "category", "detail": "unknown category code"}],
                 ) from None
             raise
-        if row is not None:
-            if "revision" in placement and row["routing_revision"] != placement["revision"]:
-                raise StaleRouting(row["routing_revision"])
+        if row["id"] is not None:
             return row, True
+        if not row["routing_current"]:
+            raise StaleRouting(row["routing_revision"])  # nothing was written
         if draft.external_id is not None:
-            # Lost a race on (channel, external_id): the other request's row is committed now.
+            # (channel, external_id) exists (a redelivery, or a race lost to a concurrent one,
+            # committed by now): answer that complaint.
             existing = await conn.fetchrow(SELECT_BY_EXTERNAL, draft.channel, draft.external_id)
             if existing is not None:
                 return existing, False
@@ -382,11 +392,22 @@ async def intake(
     ``placer`` (``app.routing.placement.Placer``) derives area, category, unit,
     deadlines and the officer pick; the insert writes all of it, with the
     ``routed``/``assigned`` events, in one statement. ``placement``: one prepared
-    before the transaction (``run_intake``); without it, the placer places the draft
-    inside this transaction.
+    before the transaction (``run_intake``, which redoes the whole intake when it turns
+    out stale); without it, the draft is placed here, and placed again should the
+    routing state change before the insert (a stale insert writes nothing).
     """
-    if placement is None and placer is not None:
-        placement = await placer.place(conn, draft)
+    if placement is not None or placer is None:
+        return await create_complaint(conn, draft, actor=actor, created_by=created_by, placement=placement)
+    for _attempt in range(STALE_RETRIES):
+        placement = await placer.prepare(None, draft, conn=conn)
+        try:
+            return await create_complaint(
+                conn, draft, actor=actor, created_by=created_by, placement=placement
+            )
+        except StaleRouting as stale:
+            await placer.refresh(None, stale.revision, conn=conn)
+    # The state keeps changing under us: write with the state as it is now, unchecked.
+    placement = {**await placer.prepare(None, draft, conn=conn), "check": False}
     return await create_complaint(conn, draft, actor=actor, created_by=created_by, placement=placement)
 
 
@@ -400,20 +421,28 @@ async def run_intake(
     work: Callable[[asyncpg.Connection, dict[str, Any] | None], Awaitable[T]],
     *,
     conn: asyncpg.Connection | None = None,
+    single_statement: bool = False,
 ) -> T:
     """Run ``work(conn, placement)`` (which calls ``intake`` with that placement) in the
-    intake's own transaction, the hot path of every new complaint.
+    intake's own transaction: the hot path of every new complaint.
 
-    The placement is computed before the transaction; the transaction opens with the unit's
-    advisory lock in the same round trip as ``BEGIN`` (``placement["prelude"]``). When the
-    routing state changed meanwhile (``StaleRouting``) the transaction is rolled back and the
-    whole intake redone with the reloaded state; after a few such races in a row the placement
-    is made inside the transaction instead. ``conn``: a connection the caller holds already.
+    The placement is computed before the transaction opens; the insert checks that the routing
+    state it came from is still current (else it writes nothing and ``StaleRouting`` rolls the
+    transaction back, and the intake is redone with the reloaded state; after a few such races
+    in a row the placement is made inside the transaction). ``conn``: a connection the caller
+    holds already. ``single_statement``: ``work`` writes with the insert alone (no reporter, no
+    idempotency record), so it runs without ``BEGIN``/``COMMIT``: the statement is its own
+    transaction, and the unit's lock (taken inside it) is released as soon as it ends.
     """
     for _attempt in range(STALE_RETRIES):
         placement = await placer.prepare(db, draft) if placer is not None else None
         try:
-            async with db.transaction(prelude=(placement or {}).get("prelude"), conn=conn) as tx:
+            if single_statement:
+                if conn is not None:
+                    return await work(conn, placement)
+                async with db.raw() as own:
+                    return await work(own, placement)
+            async with db.transaction(conn=conn) as tx:
                 return await work(tx, placement)
         except StaleRouting as stale:
             await placer.refresh(db, stale.revision)

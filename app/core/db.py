@@ -126,35 +126,16 @@ class Database:
 
     @asynccontextmanager
     async def transaction(
-        self, *, prelude: str | None = None, conn: asyncpg.Connection | None = None
+        self, *, conn: asyncpg.Connection | None = None
     ) -> AsyncIterator[asyncpg.Connection]:
-        """A transaction on a raw connection, committed when the block ends, else rolled back.
-
-        ``prelude``: one parameterless statement (built by the caller from trusted values
-        only, e.g. an advisory lock on an integer key) sent in the same message as ``BEGIN``:
-        the transaction opens and takes its lock in one round trip (intake's hot path).
-        ``conn``: a connection the caller already holds (from ``raw``), instead of a new one.
-        """
+        """A transaction on a raw connection (``conn``, one the caller holds from ``raw``, or a
+        new one), committed when the block ends, else rolled back."""
         if conn is None:
-            async with self.raw() as own, self.transaction(prelude=prelude, conn=own) as c:
-                yield c
+            async with self.raw() as own, own.transaction():
+                yield own
             return
-        if prelude is None:
-            async with conn.transaction():
-                yield conn
-            return
-        try:
-            await conn.execute(f"BEGIN; {prelude}")
+        async with conn.transaction():
             yield conn
-        except BaseException:
-            if conn.is_in_transaction():
-                try:
-                    await conn.execute("ROLLBACK")
-                except BaseException:  # noqa: S110 - raw() drops a connection left in a transaction
-                    pass
-            raise
-        else:
-            await conn.execute("COMMIT")
 
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:

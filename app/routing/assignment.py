@@ -1,11 +1,17 @@
 """Officer assignment, safe under concurrency, decided in PostgreSQL.
 
-Every assignment into a unit first takes that unit's transaction-scoped advisory lock
-(``lock_unit``), then counts open load and picks an officer in a *later* statement. The order
-matters: under READ COMMITTED each statement reads a fresh snapshot, so the statement that
-counts runs after the lock was granted and sees every assignment committed by the previous
-holder. (Counting inside the statement that waits for a lock would read a snapshot older than
-the lock, and two racing requests could both see the same officer with one slot left.)
+Every assignment into a unit holds that unit's transaction-scoped advisory lock while it counts
+the officers' open load, and counts in a snapshot taken *after* the lock was granted: under
+READ COMMITTED such a snapshot sees every assignment committed by the lock's previous holder.
+(Counting in a snapshot taken before waiting for the lock, e.g. in the same plain statement
+that waits, could let two racing requests both see the same officer with one slot left.)
+
+The automatic pick is the database function ``aduan_pick_officer`` (migration 0005): it takes
+the lock, then counts and picks in a query of its own (a VOLATILE PL/pgSQL function takes a
+fresh snapshot per query), so a new complaint's insert and a hand-over each pick their officer
+within one statement, and the lock is held from then until the commit only. A unit with no
+active officer in the automatic stream takes no lock. Manual assignment (``assign_officer``)
+takes the same lock (``lock_unit``) and counts in a later statement.
 
 Automatic choice: among the unit's active officers (role ``officer``: supervisors take escalations
 and manual assignments, not the automatic stream) who cover the complaint's area (any of its
@@ -23,14 +29,14 @@ from typing import Any
 import asyncpg
 import orjson
 
-from app.complaints.lifecycle import OPEN_STATUSES
+from app.complaints.lifecycle import OPEN_LIST, OPEN_STATUSES
 from app.complaints.service import COLUMNS, RETURNING
 from app.core.errors import Conflict, Unprocessable
 from app.routing.rules import UnitInfo
 
 # Namespace of our advisory locks (the two-int form keeps clear of other users' locks).
 LOCK_CLASS = 414243
-OPEN = sorted(OPEN_STATUSES)
+OPEN = OPEN_LIST
 
 
 class OfficerUnavailable(Conflict):
@@ -49,53 +55,41 @@ class UnknownReference(Unprocessable):
 
 
 def unit_lock_key(unit_code: str) -> int:
-    """A unit's advisory lock key: the CRC-32 of its code as a signed int4. Computed here,
-    not by ``hashtext()`` in SQL, so that intake can send the lock as a literal made of two
-    integers in the same message as its ``BEGIN`` (``unit_lock_sql``)."""
+    """A unit's advisory lock key: the CRC-32 of its code as a signed int4 (the same key from
+    Python, for ``lock_unit``, and as a parameter of ``aduan_pick_officer``)."""
     key = zlib.crc32(unit_code.encode())
     return key - (1 << 32) if key >= 1 << 31 else key
-
-
-def unit_lock_sql(unit_code: str) -> str:
-    return f"SELECT pg_advisory_xact_lock({LOCK_CLASS}, {unit_lock_key(unit_code)})"
 
 
 async def lock_unit(conn: asyncpg.Connection, unit_code: str) -> None:
     await conn.execute(f"SELECT pg_advisory_xact_lock({LOCK_CLASS}, $1::int)", unit_lock_key(unit_code))
 
 
-# The one rule of automatic assignment: the active officer of the unit who covers the
-# complaint's area and category, with the fewest open assignments, below capacity, least
-# recently assigned on ties. The caller holds the unit's advisory lock, taken in an earlier
-# statement, so the count sees every committed assignment.
-PICK_TEMPLATE = """cand AS (
-  SELECT o.id, o.name, o.capacity, o.last_assigned_at,
-         (SELECT count(*) FROM complaints x WHERE x.assignee_id = o.id AND x.status = ANY({open})) AS load
-  FROM officers o {join}
-  WHERE o.unit_code = {unit} AND o.active AND o.role = 'officer'
-    AND (cardinality(o.area_codes) = 0 OR o.area_codes && {areas})
-    AND (cardinality(o.categories) = 0 OR {category} IS NULL OR {category} = ANY(o.categories))
-), pick AS (
-  SELECT id, name, load FROM cand WHERE load < capacity
-  ORDER BY load, last_assigned_at NULLS FIRST, id LIMIT 1
-)"""
+# The one rule of automatic assignment lives in aduan_pick_officer(lock key, unit, the
+# complaint's area codes, its category, the open statuses): at most one row (id, name, load).
+# MATERIALIZED: called once per statement, whatever refers to the pick.
+def _pick_cte(lock_key: str, unit: str, areas: str, category: str, open_: str, source: str = "") -> str:
+    return (
+        f"pick AS MATERIALIZED (SELECT p.id, p.name, p.load FROM {source}"
+        f"aduan_pick_officer({lock_key}, {unit}, {areas}, {category}, {open_}) AS p)"
+    )
+
 
 # For a new complaint, inside its insert (app.complaints.service.INSERT_ASSIGNED_SQL).
-PICK_CTES = PICK_TEMPLATE.format(
-    open="$36::text[]", join="", unit="$23", areas="$32::text[]", category="$6::text"
-)
+PICK_CTES = _pick_cte("$37::int", "$23::text", "$32::text[]", "$6::text", "$36::text[]")
 
 ROUTE_SQL = f"""
 WITH t AS (
   SELECT id, unit_code, assignee_id, kelurahan_code, kecamatan_code, kota_code, category
   FROM complaints WHERE id = $1
 ), {
-    PICK_TEMPLATE.format(
-        open="$6::text[]",
-        join="CROSS JOIN t",
-        unit="$2",
-        areas="ARRAY[t.kelurahan_code, t.kecamatan_code, t.kota_code]::text[]",
-        category="t.category",
+    _pick_cte(
+        "$8::int",
+        "$2::text",
+        "ARRAY[t.kelurahan_code, t.kecamatan_code, t.kota_code]::text[]",
+        "t.category",
+        "$6::text[]",
+        source="t, LATERAL ",
     )
 }, upd AS (
   UPDATE complaints c
@@ -159,8 +153,8 @@ async def route_and_assign(
     note: str | None = None,
 ) -> asyncpg.Record | None:
     """Hand the complaint to ``to_unit`` (event ``routed``) and auto-assign it there (event
-    ``assigned``), in one statement. The caller holds ``to_unit``'s lock. Answers the updated
-    row, or None when nothing changed."""
+    ``assigned``), in one statement (which takes ``to_unit``'s lock for the pick). Answers the
+    updated row, or None when nothing changed."""
     data = routed_data(
         from_unit=from_unit,
         from_unit_code=from_unit_code,
@@ -178,14 +172,17 @@ async def route_and_assign(
         note or f"Diteruskan ke {to_unit.name}",
         OPEN,
         bump_version,
+        unit_lock_key(to_unit.code),
     )
 
 
 async def auto_assign(
     conn: asyncpg.Connection, complaint_id: uuid.UUID, unit_code: str, *, actor: str, bump_version: bool
 ) -> asyncpg.Record | None:
-    """Assign within the current unit (no hand-over); the caller holds the unit's lock."""
-    return await conn.fetchrow(ROUTE_SQL, complaint_id, unit_code, None, actor, None, OPEN, bump_version)
+    """Assign within the current unit (no hand-over)."""
+    return await conn.fetchrow(
+        ROUTE_SQL, complaint_id, unit_code, None, actor, None, OPEN, bump_version, unit_lock_key(unit_code)
+    )
 
 
 async def assign_officer(

@@ -389,6 +389,11 @@ class AreaIndex:
         )
 
 
+# The ufunc behind shapely.intersects_xy, called directly: the public wrapper's argument
+# handling costs more than the test itself on one prepared polygon and one point.
+_intersects_xy = getattr(getattr(shapely, "lib", None), "intersects_xy", None) or shapely.intersects_xy
+
+
 class _Layer:
     """One level's polygons (in code order) and a uniform grid over them, the lookup's index.
 
@@ -466,6 +471,6 @@ class _Layer:
         if type(entry) is int:
             return self.areas[entry]
         for i in entry:
-            if shapely.intersects_xy(self.geoms[i], lon, lat):
+            if _intersects_xy(self.geoms[i], lon, lat):
                 return self.areas[i]
         return None

@@ -1,21 +1,18 @@
 """Where a new complaint goes and when it is due: the hooks intake calls.
 
-``Placer`` keeps the routing state in memory (area STRtree, gazetteer, compiled keywords,
+``Placer`` keeps the routing state in memory (area grid, gazetteer, compiled keywords,
 category SLAs and owners, the unit directory), so placing a complaint costs no database
-statement of its own. On intake's hot path (``prepare``, driven by
-``app.complaints.service.run_intake``) the placement is computed before the transaction
-opens; the transaction takes the advisory lock of the complaint's unit in the same message as
-its ``BEGIN``; the insert records the ``routed`` event, picks the officer
-(``app.complaints.service.INSERT_ASSIGNED_SQL`` with ``app.routing.assignment.PICK_CTES``) and
-reads the routing revision, which must still be the one the placement was computed from
-(else the transaction is rolled back, the state reloaded and the intake redone). Callers
-already inside a transaction use ``place``: one statement checks the revision and takes the
-lock.
+statement of its own. ``prepare`` computes the placement (before the intake's transaction
+opens, on the hot path ``app.complaints.service.run_intake``); the insert then records the
+``routed`` event, picks the officer (``app.complaints.service.INSERT_ASSIGNED_SQL`` with
+``app.routing.assignment.PICK_CTES``, which takes the unit's lock) and only writes if the routing
+revision it reads is still the one the placement was computed from (else nothing is written,
+the state is reloaded and the intake redone).
 
 Core contract (``app.complaints.service.create_complaint``): a placement is a dict with
 ``area``, ``category``, ``metadata``, ``unit_code``, ``response_due_at``, ``due_at``, ``flags``,
-when a unit was found ``assign`` (the hand-over's event data and the pick's inputs), and on the
-hot path ``prelude`` and ``revision``.
+``revision`` and, when a unit was found, ``assign`` (the hand-over's event data and the pick's
+inputs, with the unit's lock key).
 """
 
 from __future__ import annotations
@@ -43,12 +40,6 @@ _CATALOGUE_ORDER = {c.code: i for i, c in enumerate(CATEGORIES)}
 _UNLOADED = object()
 
 LEVEL_KEYS = {geo.KELURAHAN: "kelurahan", geo.KECAMATAN: "kecamatan", geo.KOTA: "kota"}
-
-CHECK_AND_LOCK_SQL = f"""
-SELECT (SELECT revision FROM routing_revision WHERE id = 1) AS revision,
-       (SELECT count(*) FROM (SELECT pg_advisory_xact_lock({assignment.LOCK_CLASS}, k)
-                              FROM unnest($1::int[]) AS k) AS l) AS locked
-"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,46 +288,36 @@ class Placer:
                 ),
                 "note": f"Diteruskan ke {to_unit.name}",
                 "actor": "system:routing",
+                "lock_key": assignment.unit_lock_key(to_unit.code),
             }
         return placement
 
-    async def prepare(self, db: Any, draft: ComplaintDraft) -> dict[str, Any]:
-        """Intake's hot path: the placement, computed before the transaction opens.
+    async def prepare(
+        self, db: Any, draft: ComplaintDraft, *, conn: asyncpg.Connection | None = None
+    ) -> dict[str, Any]:
+        """The placement of a draft, computed from the state in memory (loaded first, through
+        ``conn`` or a connection of ``db``, when this process has not loaded it yet).
 
-        It carries ``prelude`` (the unit's advisory lock, sent with ``BEGIN``) and
-        ``revision`` (the routing state it was computed from): the insert reads the current
-        revision in its own snapshot and ``create_complaint`` raises ``StaleRouting`` when they
-        differ, so a complaint is never written from state another process has since changed.
+        It carries ``revision``, the routing state it was computed from: the insert reads the
+        current revision in its own snapshot and writes nothing when they differ
+        (``app.complaints.service.StaleRouting``), so a complaint is never written from state
+        another process has since changed.
         """
         if not self.enabled:
             return self._core(draft)
         if self.revision is _UNLOADED:
-            await self.refresh(db, _UNLOADED)
+            await self.refresh(db, _UNLOADED, conn=conn)
         placement = self.compute(draft)
         placement["revision"] = self.revision
-        if placement["unit_code"]:
-            placement["prelude"] = assignment.unit_lock_sql(placement["unit_code"])
         return self._hand_over(placement)
 
-    async def refresh(self, db: Any, seen_revision: Any) -> None:
+    async def refresh(self, db: Any, seen_revision: Any, *, conn: asyncpg.Connection | None = None) -> None:
         """Reload unless this state already is ``seen_revision``."""
-        async with db.raw() as conn:
+        if conn is not None:
             await self._refresh(conn, seen_revision)
-
-    async def place(self, conn: asyncpg.Connection, draft: ComplaintDraft) -> dict[str, Any]:
-        """The placement for a caller already inside a transaction (follow-ups that create,
-        joined SMS parts): one statement checks the revision and takes the unit's lock."""
-        if not self.enabled:
-            return self._core(draft)
-        placement = self.compute(draft)
-        unit = placement["unit_code"]
-        row = await conn.fetchrow(CHECK_AND_LOCK_SQL, [assignment.unit_lock_key(unit)] if unit else [])
-        if row["revision"] != self.revision:
-            await self._refresh(conn, row["revision"])
-            placement = self.compute(draft)
-            if placement["unit_code"] and placement["unit_code"] != unit:
-                await assignment.lock_unit(conn, placement["unit_code"])
-        return self._hand_over(placement)
+            return
+        async with db.raw() as own:
+            await self._refresh(own, seen_revision)
 
     async def after_location(self, conn: asyncpg.Connection, complaint_id: Any) -> asyncpg.Record | None:
         """A complaint that just got its first point (a WhatsApp location completing an
@@ -367,7 +348,6 @@ class Placer:
         decision = rules.decide("created", self.facts(area, row["category"], row["unit_code"]), self.units)
         if decision is None:
             return None
-        await assignment.lock_unit(conn, decision.unit.code)
         return await assignment.route_and_assign(
             conn,
             complaint_id,
@@ -391,7 +371,6 @@ class Placer:
         decision = rules.decide(trigger, self.row_facts(row, row["unit_code"]), self.units)
         if decision is None:
             return None
-        await assignment.lock_unit(conn, decision.unit.code)
         return await assignment.route_and_assign(
             conn,
             row["id"],

@@ -669,7 +669,7 @@ async def assign(
     if not target["active"]:
         raise UnitInactive(f"unit {unit!r} is not active")
     to_unit = rules.unit_infos([target])[0]
-    await assignment.lock_unit(conn, unit)
+    # (the pick in auto_assign / route_and_assign takes the unit's lock itself)
     if row["unit_code"] == unit:
         if row["assignee_id"] is not None:
             return row
