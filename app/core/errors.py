@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from app.core.db import DB_UNAVAILABLE_ERRORS
@@ -206,6 +207,15 @@ def install_error_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
 
+    async def client_disconnect(request: Request, exc: Exception) -> Response:
+        # The client left before its body arrived (a timeout, a closed app): nothing was read, so
+        # nothing was done, and nobody is left to answer. Not a server error.
+        log.info("client disconnected during %s %s", request.method, request.url.path)
+        return problem_response(
+            400, "Client disconnected", "The request body did not arrive.", slug="client-disconnected"
+        )
+
+    app.add_exception_handler(ClientDisconnect, client_disconnect)  # type: ignore[arg-type]
     app.add_exception_handler(AppError, app_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, request_validation_error)  # type: ignore[arg-type]

@@ -83,3 +83,43 @@ async def test_database_down_is_503_and_not_ready(settings):
                 assert r.status_code == 503, r.text
                 assert r.headers["content-type"].startswith("application/problem+json")
                 assert "Traceback" not in r.text
+
+
+async def test_a_client_leaving_mid_body_is_not_a_server_error(app, app_key, db, caplog):
+    """wrk stopping, a phone losing signal: the body never arrives. Nothing is written and
+    nothing is logged as an unhandled error."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/complaints",
+        "raw_path": b"/v1/complaints",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"test"),
+            (b"content-type", b"application/json"),
+            (b"authorization", app_key["Authorization"].encode()),
+            (b"content-length", b"400"),
+        ],
+        "client": ("127.0.0.1", 5000),
+        "server": ("test", 80),
+    }
+    messages = iter([{"type": "http.request", "body": b'{"description": "Jalan', "more_body": True}])
+
+    async def receive():  # type: ignore[no-untyped-def]
+        return next(messages, {"type": "http.disconnect"})
+
+    sent: list[dict] = []
+
+    async def send(message):  # type: ignore[no-untyped-def]
+        sent.append(message)
+
+    with caplog.at_level("INFO"):
+        await app(scope, receive, send)
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    assert status == 400
+    assert "unhandled error" not in caplog.text and "client disconnected" in caplog.text
+    assert await db.fetchval("SELECT count(*) FROM complaints") == 0
