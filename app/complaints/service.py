@@ -90,80 +90,62 @@ def reporter_identities(rep: ReporterDraft) -> list[tuple[str, str]]:
     return ids
 
 
-# One statement: find the person by any identity, else create them; fill in what we did
-# not know; learn the identities not seen before.
-RESOLVE_REPORTER_SQL = """
-WITH found AS (
+# Find the person by any identity, else create them; fill in what we did not know; learn the
+# identities not seen before. CTEs in front of the complaint's insert (``{name}`` ... ``{values}``
+# are its parameters), so a report and its reporter are written by one statement.
+_REPORTER_CTES = """found AS (
   SELECT reporter_id FROM reporter_identities
-  WHERE (kind, value) IN (SELECT * FROM unnest($5::text[], $6::text[]))
+  WHERE (kind, value) IN (SELECT * FROM unnest({kinds}::text[], {values}::text[]))
   ORDER BY kind = 'phone' DESC, kind = 'email' DESC LIMIT 1
 ), created AS (
   INSERT INTO reporters (name, phone, email, nik)
-  SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING id
+  SELECT {name}::text, {phone}::text, {email}::text, {nik}::text WHERE NOT EXISTS (SELECT 1 FROM found)
+  RETURNING id
 ), updated AS (
-  UPDATE reporters SET name = COALESCE($1, name), phone = COALESCE(phone, $2), email = COALESCE(email, $3),
-         nik = COALESCE(nik, $4), updated_at = now()
-  WHERE id = (SELECT reporter_id FROM found) RETURNING id
+  -- only when this report tells us something new (a repeat reporter rewrites nothing)
+  UPDATE reporters SET name = COALESCE({name}, name), phone = COALESCE(phone, {phone}),
+         email = COALESCE(email, {email}), nik = COALESCE(nik, {nik}), updated_at = now()
+  WHERE id = (SELECT reporter_id FROM found)
+    AND (name IS DISTINCT FROM COALESCE({name}, name) OR (phone IS NULL AND {phone}::text IS NOT NULL)
+         OR (email IS NULL AND {email}::text IS NOT NULL) OR (nik IS NULL AND {nik}::text IS NOT NULL))
 ), me AS (
-  SELECT id FROM created UNION ALL SELECT id FROM updated
+  SELECT id FROM created UNION ALL SELECT reporter_id FROM found
 ), learnt AS (
   INSERT INTO reporter_identities (kind, value, reporter_id)
-  SELECT k, v, me.id FROM me, unnest($5::text[], $6::text[]) AS t(k, v)
+  SELECT k, v, me.id FROM me, unnest({kinds}::text[], {values}::text[]) AS t(k, v)
   ON CONFLICT (kind, value) DO NOTHING RETURNING kind
-)
-SELECT (SELECT id FROM me) AS id, (SELECT count(*) FROM learnt) AS claimed,
-       EXISTS (SELECT 1 FROM created) AS is_new
-"""
+)"""
 
 
-async def resolve_reporter(conn: asyncpg.Connection, rep: ReporterDraft | None) -> uuid.UUID | None:
-    """Find the reporter by any identity, or create one; attach new identities.
-
-    Safe under races: identities are a primary key, so two requests creating the
-    same person converge on whichever reporter claimed the identity first.
-    """
+def reporter_params(rep: ReporterDraft | None) -> tuple[list[tuple[str, str]], tuple[Any, ...]] | None:
+    """The reporter's identities and the six parameters of ``_REPORTER_CTES``, or None when the
+    report carries nobody to record."""
     if rep is None:
         return None
     ids = reporter_identities(rep)
-    phone = next((v for k, v in ids if k == "phone"), None)
-    email = next((v for k, v in ids if k == "email"), None)
     if not ids and not rep.name:
         return None
-    kinds, values = [k for k, _ in ids], [v for _, v in ids]
-    row = await conn.fetchrow(RESOLVE_REPORTER_SQL, rep.name, phone, email, rep.nik, kinds, values)
-    reporter_id = row["id"]
-    if row["is_new"] and ids and row["claimed"] == 0:
-        # Another request created this person between our lookup and insert: join theirs.
-        winner = await conn.fetchval(
-            "SELECT reporter_id FROM reporter_identities WHERE kind = $1 AND value = $2", ids[0][0], ids[0][1]
-        )
-        if winner is not None and winner != reporter_id:
-            await conn.execute("DELETE FROM reporters WHERE id = $1", reporter_id)
-            reporter_id = winner
-    return reporter_id
-    row = await conn.fetchrow(
-        "WITH r AS (INSERT INTO reporters (name, phone, email, nik) VALUES ($1, $2, $3, $4) RETURNING id), "
-        "i AS (INSERT INTO reporter_identities (kind, value, reporter_id) "
-        "      SELECT k, v, r.id FROM r, unnest($5::text[], $6::text[]) AS t(k, v) "
-        "      ON CONFLICT (kind, value) DO NOTHING RETURNING kind) "
-        "SELECT r.id, (SELECT count(*) FROM i) AS claimed FROM r",
-        rep.name,
-        phone,
-        email,
-        rep.nik,
-        kinds,
-        values,
+    phone = next((v for k, v in ids if k == "phone"), None)
+    email = next((v for k, v in ids if k == "email"), None)
+    return ids, (rep.name, phone, email, rep.nik, [k for k, _ in ids], [v for _, v in ids])
+
+
+async def join_reporter_race(
+    conn: asyncpg.Connection, row: asyncpg.Record, ids: list[tuple[str, str]]
+) -> None:
+    """Safe under races: identities are a primary key, so when another request created the
+    same person between our lookup and our insert (we created a reporter but claimed none
+    of the identities), the complaint joins theirs and ours is dropped."""
+    if not (row["reporter_is_new"] and ids and row["reporter_claimed"] == 0):
+        return
+    mine = row["reporter_resolved"]
+    winner = await conn.fetchval(
+        "SELECT reporter_id FROM reporter_identities WHERE kind = $1 AND value = $2", ids[0][0], ids[0][1]
     )
-    reporter_id = row["id"]
-    if ids and row["claimed"] == 0:
-        # Another request created this person between our lookup and insert: join theirs.
-        winner = await conn.fetchval(
-            "SELECT reporter_id FROM reporter_identities WHERE kind = $1 AND value = $2", ids[0][0], ids[0][1]
-        )
-        if winner is not None and winner != reporter_id:
-            await conn.execute("DELETE FROM reporters WHERE id = $1", reporter_id)
-            reporter_id = winner
-    return reporter_id
+    if winner is None or winner == mine:
+        return
+    await conn.execute("UPDATE complaints SET reporter_id = $2 WHERE reporter_id = $1", mine, winner)
+    await conn.execute("DELETE FROM reporters WHERE id = $1", mine)
 
 
 # --------------------------------------------------------------------------- create
@@ -182,39 +164,20 @@ _COLUMNS_IN = """ticket, channel, external_id, title, description, category, att
     reporter_id, privacy, pii, flags, status, unit_code, response_due_at, due_at, sla_state,
     received_at, created_by"""
 _VALUES_IN = """$1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb, $10, $11, $12, $13, $14, $15::jsonb, $16, $17, $18,
-    $19, $20, $21::jsonb, $22::text[], 'received', $23, $24, $25, $26, COALESCE($27, now()), $28"""
-# One row always: the complaint's columns (all NULL when nothing was inserted: a redelivery, a
-# ticket collision, or a stale placement) and the routing revision.
-_RESULT = "SELECT c.*, rev.revision AS routing_revision, rev.current AS routing_current FROM rev LEFT JOIN c ON true"
+    {reporter}, $20, $21::jsonb, $22::text[], 'received', $23, $24, $25, $26, COALESCE($27, now()), $28"""
+# The routed insert's extra parameters: $32 area codes, $33 routed event data, $34 its note,
+# $35 actor, $36 open statuses, $37 the unit's lock key.
+_ASSIGNED_PARAMS = 6
 
-INSERT_SQL = f"""
-WITH {_REV.format(check="$32", expected="$33")}, c AS (
-  INSERT INTO complaints ({_COLUMNS_IN})
-  SELECT {_VALUES_IN} FROM rev WHERE rev.current
-  ON CONFLICT DO NOTHING  -- (channel, external_id): a redelivery; ticket: a collision, retried
-  RETURNING {RETURNING}
-), e AS (
+_EVENTS_PLAIN = """e AS (
   INSERT INTO complaint_events (complaint_id, kind, actor, to_status, public, data)
   SELECT id, 'created', $29, 'received', true, $30::jsonb FROM c
-), t AS (
-  INSERT INTO complaint_threads (channel, key, complaint_id)
-  SELECT $2, k, c.id FROM c, unnest($31::text[]) AS k ON CONFLICT DO NOTHING
-)
-{_RESULT}
-"""
-
-# The same insert when routing already knows the unit (placement["assign"]): the officer
-# is picked in the statement itself, so a routed complaint is written once, with its unit,
-# assignee and events. ``{{pick}}`` is app.routing.assignment.PICK_CTES: the database function
+)"""
+# When routing already knows the unit (placement["assign"]) the insert records the hand-over
+# and the officer ``pick`` (app.routing.assignment.PICK_CTES: the database function
 # aduan_pick_officer takes the unit's advisory lock and counts loads in a snapshot taken after
-# it, so the lock is held from here to the commit only.
-INSERT_ASSIGNED_SQL = f"""
-WITH {_REV.format(check="$38", expected="$39")}, {{pick}}, c AS (
-  INSERT INTO complaints ({_COLUMNS_IN}, assignee_id)
-  SELECT {_VALUES_IN}, (SELECT id FROM pick) FROM rev WHERE rev.current
-  ON CONFLICT DO NOTHING
-  RETURNING {RETURNING}
-), e AS (
+# it, so the lock is held from here to the commit only).
+_EVENTS_ASSIGNED = """e AS (
   INSERT INTO complaint_events (complaint_id, kind, actor, to_status, note, public, data)
   SELECT c.id, x.kind, x.actor, x.to_status, x.note, x.public, x.data FROM c CROSS JOIN (
     SELECT 1 AS ord, 'created' AS kind, $29::text AS actor, 'received' AS to_status, NULL::text AS note,
@@ -227,14 +190,61 @@ WITH {_REV.format(check="$38", expected="$39")}, {{pick}}, c AS (
                               'open_assignments', p.load + 1, 'previous_officer_id', NULL)
     FROM pick p
   ) AS x ORDER BY x.ord
-), t AS (
-  INSERT INTO complaint_threads (channel, key, complaint_id)
-  SELECT $2, k, c.id FROM c, unnest($31::text[]) AS k ON CONFLICT DO NOTHING
 ), touch AS (
   UPDATE officers o SET last_assigned_at = clock_timestamp() FROM pick, c WHERE o.id = pick.id
-)
-{_RESULT}
-"""
+)"""
+
+_INSERT_SQL: dict[tuple[bool, bool], str] = {}
+
+
+def insert_sql(*, assigned: bool, reporter: bool) -> str:
+    """The one statement that writes a new complaint: its reporter (``reporter``: the
+    ``_REPORTER_CTES`` first, else $19 is the reporter's id or NULL), the row, its events, its
+    thread keys and, ``assigned``, the hand-over and the officer pick. Parameters: $1 ticket,
+    $2..$30 the row and the created event, $31 thread keys, then ``_ASSIGNED_PARAMS`` when
+    assigned, then the revision check (check, expected), then the reporter's six.
+
+    It answers one row always: the complaint's columns (all NULL when nothing was inserted: a
+    redelivery, a ticket collision, or a stale placement), the routing revision and, with a
+    reporter, how it was resolved (for ``join_reporter_race``)."""
+    key = (assigned, reporter)
+    if key not in _INSERT_SQL:
+        from app.routing.assignment import PICK_CTES  # routing builds on complaints, not the reverse
+
+        n = 31 + (_ASSIGNED_PARAMS if assigned else 0)
+        ctes = [_REV.format(check=f"${n + 1}", expected=f"${n + 2}")]
+        result = "SELECT c.*, rev.revision AS routing_revision, rev.current AS routing_current"
+        reporter_value = "$19::uuid"
+        if reporter:
+            names = ("name", "phone", "email", "nik", "kinds", "values")
+            ctes.append(_REPORTER_CTES.format(**{k: f"${n + 3 + i}" for i, k in enumerate(names)}))
+            reporter_value = "COALESCE((SELECT id FROM me), $19::uuid)"
+            result += (
+                ", (SELECT id FROM me) AS reporter_resolved, EXISTS (SELECT 1 FROM created) AS reporter_is_new,"
+                " (SELECT count(*) FROM learnt) AS reporter_claimed"
+            )
+        if assigned:
+            ctes.append(PICK_CTES)
+        columns = _COLUMNS_IN + (", assignee_id" if assigned else "")
+        values = _VALUES_IN.format(reporter=reporter_value) + (", (SELECT id FROM pick)" if assigned else "")
+        ctes.append(
+            f"""c AS (
+  INSERT INTO complaints ({columns})
+  SELECT {values} FROM rev WHERE rev.current
+  ON CONFLICT DO NOTHING  -- (channel, external_id): a redelivery; ticket: a collision, retried
+  RETURNING {RETURNING}
+)"""
+        )
+        ctes.append(_EVENTS_ASSIGNED if assigned else _EVENTS_PLAIN)
+        ctes.append(
+            """t AS (
+  INSERT INTO complaint_threads (channel, key, complaint_id)
+  SELECT $2, k, c.id FROM c, unnest($31::text[]) AS k ON CONFLICT DO NOTHING
+)"""
+        )
+        _INSERT_SQL[key] = "WITH " + ",\n".join(ctes) + f"\n{result} FROM rev LEFT JOIN c ON true\n"
+    return _INSERT_SQL[key]
+
 
 SELECT_BY_EXTERNAL = f"SELECT {COLUMNS} FROM complaints c WHERE c.channel = $1 AND c.external_id = $2"
 
@@ -268,7 +278,7 @@ async def create_complaint(
     pii_kinds = sorted({m.kind for m in find_pii(text)})
     if pii_kinds:
         flags.append("contains_pii")
-    reporter_id = await resolve_reporter(conn, draft.reporter)
+    reporter = reporter_params(draft.reporter)
     received_at = draft.received_at
     base_time = received_at or datetime.now(UTC)
     response_due_at = placement.get("response_due_at") or base_time + timedelta(hours=RESPONSE_HOURS)
@@ -310,7 +320,7 @@ async def create_complaint(
         (area or {}).get("kelurahan", {}).get("code") if area else None,
         (area or {}).get("kecamatan", {}).get("code") if area else None,
         (area or {}).get("kota", {}).get("code") if area else None,
-        reporter_id,
+        None,  # $19: the reporter's id comes from the statement's own reporter CTEs
         draft.privacy,
         json_text(pii_kinds),
         flags,
@@ -328,24 +338,21 @@ async def create_complaint(
     )
     assign = placement.get("assign") if placement.get("unit_code") else None
     check = (placement.get("check", True) and "revision" in placement, placement.get("revision"))
+    extra: tuple[Any, ...] = ()
+    if assign:
+        extra = (
+            assign["area_codes"],
+            json_text(assign["routed"]),
+            assign["note"],
+            assign["actor"],
+            lifecycle.OPEN_LIST,
+            assign["lock_key"],
+        )
+    sql = insert_sql(assigned=bool(assign), reporter=reporter is not None)
+    tail = (*extra, *check, *(reporter[1] if reporter else ()))
     for _attempt in range(5):
         try:
-            if assign:
-                row = await conn.fetchrow(
-                    _insert_assigned_sql(),
-                    new_ticket(),
-                    *args,
-                    thread_keys,
-                    assign["area_codes"],
-                    json_text(assign["routed"]),
-                    assign["note"],
-                    assign["actor"],
-                    lifecycle.OPEN_LIST,
-                    assign["lock_key"],
-                    *check,
-                )
-            else:
-                row = await conn.fetchrow(INSERT_SQL, new_ticket(), *args, thread_keys, *check)
+            row = await conn.fetchrow(sql, new_ticket(), *args, thread_keys, *tail)
         except asyncpg.ForeignKeyViolationError as exc:
             if exc.constraint_name == "fk_complaints_category_categories":
                 raise UnknownCategory(
@@ -353,6 +360,8 @@ async def create_complaint(
                     errors=[{"field": "category", "detail": "unknown category code"}],
                 ) from None
             raise
+        if reporter is not None:
+            await join_reporter_race(conn, row, reporter[0])
         if row["id"] is not None:
             return row, True
         if not row["routing_current"]:
@@ -365,17 +374,6 @@ async def create_complaint(
                 return existing, False
         # else the random ticket collided with an existing one: draw again
     raise AppError("could not allocate a ticket")  # pragma: no cover - 30**8 codes
-
-
-_ASSIGNED_SQL: list[str] = []
-
-
-def _insert_assigned_sql() -> str:
-    if not _ASSIGNED_SQL:
-        from app.routing.assignment import PICK_CTES  # routing builds on complaints, not the reverse
-
-        _ASSIGNED_SQL.append(INSERT_ASSIGNED_SQL.replace("{pick}", PICK_CTES))
-    return _ASSIGNED_SQL[0]
 
 
 async def intake(

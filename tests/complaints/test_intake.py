@@ -144,3 +144,25 @@ async def test_same_person_in_any_phone_form_is_one_reporter(client, app_key, of
     assert full["reporter"]["email"] == "budi@example.com"
     ids.add(full["reporter"]["id"])
     assert len(ids) == 1
+
+
+async def test_a_repeat_reporter_is_rewritten_only_when_the_report_says_something_new(
+    client, app_key, officer, db
+):
+    async def report(reporter: dict) -> dict:
+        r = await client.post(
+            "/v1/complaints", json={"description": "Sampah menumpuk", "reporter": reporter}, headers=app_key
+        )
+        assert r.status_code == 201, r.text
+        return (await client.get(f"/v1/complaints/{r.json()['id']}", headers=officer)).json()["reporter"]
+
+    first = await report({"name": "Budi", "phone": "081311110000"})
+    stamp = await db.fetchval("SELECT updated_at FROM reporters WHERE id = $1::uuid", first["id"])
+    again = await report({"name": "Budi", "phone": "0813-1111-0000"})
+    assert again["id"] == first["id"]
+    assert await db.fetchval("SELECT updated_at FROM reporters WHERE id = $1::uuid", first["id"]) == stamp
+    renamed = await report({"name": "Budi Santoso", "phone": "081311110000", "nik": "3171010101900001"})
+    assert renamed["id"] == first["id"] and renamed["name"] == "Budi Santoso"
+    assert (
+        await db.fetchval("SELECT nik FROM reporters WHERE id = $1::uuid", first["id"]) == "3171010101900001"
+    )
