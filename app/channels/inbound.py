@@ -238,8 +238,9 @@ class Pipeline:
             draft = outcome
 
             async def create(conn, placement) -> dict:  # type: ignore[no-untyped-def]
-                result = await self._create(conn, draft, delivery_id, placement)
-                await self._record_delivery(conn, record, result)
+                result = await self._create(conn, draft, delivery_id, placement, record=record)
+                if not result.pop("_recorded", False):
+                    await self._record_delivery(conn, record, result)
                 return result
 
             # The intake's own transaction: placed before it opens, locked with its BEGIN.
@@ -300,9 +301,19 @@ class Pipeline:
                 complaint_id,
             )
 
-    async def _create(self, conn, draft: ComplaintDraft, delivery_id, placement=None) -> dict:  # type: ignore[no-untyped-def]
+    async def _create(self, conn, draft: ComplaintDraft, delivery_id, placement=None, record=None) -> dict:  # type: ignore[no-untyped-def]
         # No event claim here: the complaint's own (channel, external_id) key makes a
         # redelivered draft, even a concurrent one, find the first complaint.
+        also = None
+        if record is not None:
+            # The delivery's result, should this create the complaint, written by the same
+            # statement (one round trip less per webhook); otherwise _record_delivery.
+            rec_id, earlier, errors = record
+            status = delivery_status([*earlier, {"action": "created"}], errors)
+            also = (
+                RECORD_CREATED_CTE,
+                (rec_id, status, json_text(earlier), draft.external_id, "; ".join(errors) or None),
+            )
         row, created = await service.intake(
             conn,
             draft,
@@ -310,8 +321,12 @@ class Pipeline:
             actor=f"channel:{draft.channel}",
             created_by=f"channel:{draft.channel}",
             placement=placement,
+            also=also,
         )
-        return _result("created" if created else "duplicate", draft.external_id, row["id"], row["ticket"])
+        result = _result("created" if created else "duplicate", draft.external_id, row["id"], row["ticket"])
+        if created and also is not None:
+            result["_recorded"] = True
+        return result
 
     async def _find_target(self, conn, fu: FollowUp) -> asyncpg.Record | None:  # type: ignore[no-untyped-def]
         if fu.ticket:
@@ -556,6 +571,18 @@ class Pipeline:
                     )
                 )
         return results
+
+
+# The delivery's final result when its last outcome creates a complaint: what _finish writes,
+# with the new complaint's _result built in SQL (same keys; none null).
+RECORD_CREATED_CTE = """recorded AS (
+  UPDATE inbound_deliveries d
+  SET status = {1}::text,
+      outcomes = {2}::jsonb || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+        'action', 'created', 'ticket', c.ticket, 'complaint_id', c.id::text, 'external_id', {3}::text))),
+      error = {4}::text, attempts = d.attempts + 1, processed_at = now()
+  FROM c WHERE d.id = {0}::uuid
+)"""
 
 
 def _result(action: str, external_id: str | None, complaint_id: Any, ticket: str | None) -> dict:

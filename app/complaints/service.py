@@ -9,6 +9,7 @@ never commit; the request commits.
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -194,20 +195,23 @@ _EVENTS_ASSIGNED = """e AS (
   UPDATE officers o SET last_assigned_at = clock_timestamp() FROM pick, c WHERE o.id = pick.id
 )"""
 
-_INSERT_SQL: dict[tuple[bool, bool], str] = {}
+_INSERT_SQL: dict[tuple[bool, bool, str | None], str] = {}
 
 
-def insert_sql(*, assigned: bool, reporter: bool) -> str:
+def insert_sql(*, assigned: bool, reporter: bool, also: str | None = None) -> str:
     """The one statement that writes a new complaint: its reporter (``reporter``: the
     ``_REPORTER_CTES`` first, else $19 is the reporter's id or NULL), the row, its events, its
     thread keys and, ``assigned``, the hand-over and the officer pick. Parameters: $1 ticket,
     $2..$30 the row and the created event, $31 thread keys, then ``_ASSIGNED_PARAMS`` when
     assigned, then the revision check (check, expected), then the reporter's six.
 
+    ``also``: the caller's own CTE, written only when the complaint is (it reads ``c``), with
+    ``{0}``, ``{1}`` ... for its parameters, which come last.
+
     It answers one row always: the complaint's columns (all NULL when nothing was inserted: a
     redelivery, a ticket collision, or a stale placement), the routing revision and, with a
     reporter, how it was resolved (for ``join_reporter_race``)."""
-    key = (assigned, reporter)
+    key = (assigned, reporter, also)
     if key not in _INSERT_SQL:
         from app.routing.assignment import PICK_CTES  # routing builds on complaints, not the reverse
 
@@ -242,6 +246,10 @@ def insert_sql(*, assigned: bool, reporter: bool) -> str:
   SELECT $2, k, c.id FROM c, unnest($31::text[]) AS k ON CONFLICT DO NOTHING
 )"""
         )
+        if also:
+            first = n + 3 + (6 if reporter else 0)
+            count = max(int(i) for i in re.findall(r"\{(\d+)\}", also)) + 1
+            ctes.append(also.format(*(f"${first + i}" for i in range(count))))
         _INSERT_SQL[key] = "WITH " + ",\n".join(ctes) + f"\n{result} FROM rev LEFT JOIN c ON true\n"
     return _INSERT_SQL[key]
 
@@ -256,8 +264,10 @@ async def create_complaint(
     actor: str,
     created_by: str | None,
     placement: dict[str, Any] | None = None,
+    also: tuple[str, tuple[Any, ...]] | None = None,
 ) -> tuple[asyncpg.Record, bool]:
-    """Insert a complaint from a draft; ``(row, True)`` when created.
+    """Insert a complaint from a draft; ``(row, True)`` when created. ``also``: a CTE and its
+    parameters written by the same statement when the complaint is (see ``insert_sql``).
 
     ``(existing_row, False)`` when the channel already gave us this
     ``external_id`` (a redelivery): no complaint, event or thread is written (the
@@ -348,8 +358,8 @@ async def create_complaint(
             lifecycle.OPEN_LIST,
             assign["lock_key"],
         )
-    sql = insert_sql(assigned=bool(assign), reporter=reporter is not None)
-    tail = (*extra, *check, *(reporter[1] if reporter else ()))
+    sql = insert_sql(assigned=bool(assign), reporter=reporter is not None, also=also[0] if also else None)
+    tail = (*extra, *check, *(reporter[1] if reporter else ()), *(also[1] if also else ()))
     for _attempt in range(5):
         try:
             row = await conn.fetchrow(sql, new_ticket(), *args, thread_keys, *tail)
@@ -384,6 +394,7 @@ async def intake(
     actor: str,
     created_by: str | None,
     placement: dict[str, Any] | None = None,
+    also: tuple[str, tuple[Any, ...]] | None = None,
 ) -> tuple[asyncpg.Record, bool]:
     """Every new complaint, whatever the channel: place it, then create it.
 
@@ -395,18 +406,22 @@ async def intake(
     routing state change before the insert (a stale insert writes nothing).
     """
     if placement is not None or placer is None:
-        return await create_complaint(conn, draft, actor=actor, created_by=created_by, placement=placement)
+        return await create_complaint(
+            conn, draft, actor=actor, created_by=created_by, placement=placement, also=also
+        )
     for _attempt in range(STALE_RETRIES):
         placement = await placer.prepare(None, draft, conn=conn)
         try:
             return await create_complaint(
-                conn, draft, actor=actor, created_by=created_by, placement=placement
+                conn, draft, actor=actor, created_by=created_by, placement=placement, also=also
             )
         except StaleRouting as stale:
             await placer.refresh(None, stale.revision, conn=conn)
     # The state keeps changing under us: write with the state as it is now, unchecked.
     placement = {**await placer.prepare(None, draft, conn=conn), "check": False}
-    return await create_complaint(conn, draft, actor=actor, created_by=created_by, placement=placement)
+    return await create_complaint(
+        conn, draft, actor=actor, created_by=created_by, placement=placement, also=also
+    )
 
 
 STALE_RETRIES = 3

@@ -118,6 +118,10 @@ async def test_redelivery_returns_the_original_ticket(name, client, make_key, db
     first = await _send(client, make_key, step)
     assert first.status_code == 201, first.text
     ticket = first.json()["outcomes"][0]["ticket"]
+    # the delivery records exactly what was answered (written with the complaint's insert)
+    stored = await db.fetchrow("SELECT status, outcomes, attempts, processed_at FROM inbound_deliveries")
+    assert stored["status"] == "processed" and stored["attempts"] == 1 and stored["processed_at"] is not None
+    assert json.loads(stored["outcomes"]) == first.json()["outcomes"]
     again = await _send(client, make_key, step)
     assert again.status_code == 200, again.text
     outcome = again.json()["outcomes"][0]
