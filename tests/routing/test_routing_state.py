@@ -23,6 +23,23 @@ async def _close_unit_elsewhere(db, code: str) -> None:  # type: ignore[no-untyp
         await db.execute(BUMP)
 
 
+def _race_after_first_placement(monkeypatch, placer, db, unit: str) -> list[str | None]:  # type: ignore[no-untyped-def]
+    """Close ``unit`` elsewhere right after the first placement is computed (before its
+    transaction writes); answers the unit of every placement made."""
+    original = placer.prepare
+    placed: list[str | None] = []
+
+    async def prepare_then_race(database, draft):  # type: ignore[no-untyped-def]
+        placement = await original(database, draft)
+        placed.append(placement["unit_code"])
+        if len(placed) == 1:
+            await _close_unit_elsewhere(db, unit)
+        return placement
+
+    monkeypatch.setattr(placer, "prepare", prepare_then_race)
+    return placed
+
+
 async def test_a_change_made_by_another_process_routes_the_next_complaint(client, admin, app_key, db):
     await h.setup_routing(client, admin)
     first = await h.submit(client, app_key, "Got mampet, air meluap", location=h.IN_SUKAMAJU)
@@ -40,19 +57,7 @@ async def test_a_change_between_placing_and_writing_redoes_the_intake(
 ):
     await h.setup_routing(client, admin)
     await h.submit(client, app_key, "Got mampet", location=h.IN_SUKAMAJU)  # the placer is loaded
-    placer = app.state.placer
-    original = placer.prepare
-    placed: list[str | None] = []
-
-    async def prepare_then_race(database, draft):  # type: ignore[no-untyped-def]
-        placement = await original(database, draft)
-        placed.append(placement["unit_code"])
-        if len(placed) == 1:
-            # committed after this placement was computed, before its transaction writes
-            await _close_unit_elsewhere(db, SUKAMAJU_UNIT)
-        return placement
-
-    monkeypatch.setattr(placer, "prepare", prepare_then_race)
+    placed = _race_after_first_placement(monkeypatch, app.state.placer, db, SUKAMAJU_UNIT)
     text = "Saluran air tersumbat sampah di gang kami"
     c = await h.submit(client, app_key, text, location=h.IN_SUKAMAJU)
     assert placed == [SUKAMAJU_UNIT, "sda"]  # placed on the old state, then again on the new one
@@ -72,18 +77,7 @@ async def test_the_same_race_on_a_webhook_delivery(client, admin, db, app, monke
     from tests.channels.test_cross_channel import _lapor, _post_json
 
     await h.setup_routing(client, admin)
-    placer = app.state.placer
-    original = placer.prepare
-    placed: list[str | None] = []
-
-    async def prepare_then_race(database, draft):  # type: ignore[no-untyped-def]
-        placement = await original(database, draft)
-        placed.append(placement["unit_code"])
-        if len(placed) == 1:
-            await _close_unit_elsewhere(db, "bina-marga")
-        return placement
-
-    monkeypatch.setattr(placer, "prepare", prepare_then_race)
+    placed = _race_after_first_placement(monkeypatch, app.state.placer, db, "bina-marga")
     r = await _post_json(
         client,
         "/v1/channels/lapor/webhook",
