@@ -7,6 +7,8 @@ import asyncio
 import uuid
 from collections import Counter
 
+import pytest
+
 from tests.routing import helpers as h
 
 SUKAMAJU_UNIT = "kel-31.99.01.1001"
@@ -81,13 +83,19 @@ async def test_nobody_available_leaves_it_in_the_unit_queue(client, admin, app_k
     assert [e["kind"] for e in view["events"]] == ["created", "routed"]
 
 
-async def _concurrent(client, app_key, n):
+async def _concurrent(client, app_key, n, *, in_transaction=False):
+    """n simultaneous intakes into Sukamaju. Without a reporter each insert is its own
+    transaction (the unit's lock ends with the statement); ``in_transaction``: each carries a
+    reporter and an Idempotency-Key, so the insert runs inside BEGIN ... COMMIT and the lock
+    is held until the commit."""
+
     async def one(i):
-        r = await client.post(
-            "/v1/complaints",
-            json={"description": f"Got mampet, air meluap ke jalan (laporan {i})", "location": h.IN_SUKAMAJU},
-            headers=app_key,
-        )
+        body = {"description": f"Got mampet, air meluap ke jalan (laporan {i})", "location": h.IN_SUKAMAJU}
+        headers = app_key
+        if in_transaction:
+            body["reporter"] = {"name": f"Warga {i}", "phone": f"0812{i:08d}"}
+            headers = {**app_key, "Idempotency-Key": f"concurrent-{i}"}
+        r = await client.post("/v1/complaints", json=body, headers=headers)
         assert r.status_code == 201, r.text
         return r.json()
 
@@ -115,10 +123,11 @@ async def test_sixty_simultaneous_intakes_stay_balanced_under_capacity(client, a
     assert await db.fetchval("SELECT count(*) FROM complaint_events WHERE kind = 'assigned'") == 60
 
 
-async def test_sixty_simultaneous_intakes_never_exceed_capacity(client, admin, app_key, db):
+@pytest.mark.parametrize("in_transaction", [False, True], ids=["one-statement", "in-transaction"])
+async def test_sixty_simultaneous_intakes_never_exceed_capacity(client, admin, app_key, db, in_transaction):
     await h.setup_routing(client, admin)
     await _officers(client, admin, SUKAMAJU_UNIT, 3, capacity=10)
-    created = await _concurrent(client, app_key, 60)
+    created = await _concurrent(client, app_key, 60, in_transaction=in_transaction)
     loads = dict(
         await db.fetch(
             "SELECT o.name, count(c.id) FROM officers o LEFT JOIN complaints c ON c.assignee_id = o.id GROUP BY o.name"
