@@ -41,6 +41,14 @@ _UNLOADED = object()
 
 LEVEL_KEYS = {geo.KELURAHAN: "kelurahan", geo.KECAMATAN: "kecamatan", geo.KOTA: "kota"}
 
+# What the area index is built from, summed up in the database (no geometry crosses the wire).
+AREAS_FINGERPRINT_SQL = (
+    "SELECT count(*)::text || ':' || coalesce(md5(string_agg("
+    "code || '|' || level || '|' || name || '|' || coalesce(parent_code, '') || '|' || "
+    "coalesce(CASE WHEN level IN ('kelurahan', 'kecamatan') THEN md5(geometry::text) END, ''), "
+    "',' ORDER BY code)), '') FROM areas"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class AreaInfo:
@@ -72,6 +80,7 @@ class Placer:
         self.index: geo.AreaIndex | None = None
         self.gazetteer: Gazetteer | None = None
         self.units = rules.UnitDirectory()
+        self.areas_fingerprint: Any = _UNLOADED
         self._reload_lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ state
@@ -81,18 +90,31 @@ class Placer:
         makes the next check reload again rather than be missed."""
         revision = await conn.fetchval("SELECT revision FROM routing_revision WHERE id = 1")
         cats = await conn.fetch("SELECT code, agency, sla_hours, keywords FROM categories WHERE active")
-        area_rows = await conn.fetch(
-            "SELECT code, level, name, parent_code, "
-            "CASE WHEN level IN ('kelurahan', 'kecamatan') THEN geometry END AS geometry FROM areas"
-        )
+        # The areas (and the grid and gazetteer built from them, the costly part) are read and
+        # rebuilt only when they changed: a unit or keyword edit reloads in milliseconds.
+        areas_fingerprint = await conn.fetchval(AREAS_FINGERPRINT_SQL)
+        area_rows = None
+        if areas_fingerprint != self.areas_fingerprint:
+            area_rows = await conn.fetch(
+                "SELECT code, level, name, parent_code, "
+                "CASE WHEN level IN ('kelurahan', 'kecamatan') THEN geometry END AS geometry FROM areas"
+            )
         unit_rows = await conn.fetch(
             "SELECT code, name, kind, agency, kota_code, area_codes, categories, active FROM units"
         )
-        self._apply(revision, cats, area_rows, unit_rows)
+        self._apply(revision, cats, area_rows, unit_rows, areas_fingerprint)
 
     reload = load
 
-    def _apply(self, revision: Any, cats: list, area_rows: list, unit_rows: list) -> None:  # type: ignore[type-arg]
+    def _apply(  # type: ignore[type-arg]
+        self,
+        revision: Any,
+        cats: list,
+        area_rows: list | None,
+        unit_rows: list,
+        areas_fingerprint: Any = None,
+    ) -> None:
+        """``area_rows`` None: the areas did not change, keep the ones built before."""
         ordered = sorted(
             cats, key=lambda r: (_CATALOGUE_ORDER.get(r["code"], len(_CATALOGUE_ORDER)), r["code"])
         )
@@ -104,6 +126,27 @@ class Placer:
         except ValueError as exc:  # edits are validated on the way in; never fail intake over one
             log.error("keywords do not compile, classifier disabled: %s", exc)
             model = None
+        if area_rows is None:
+            areas, index, gazetteer = self.areas, self.index, self.gazetteer
+        else:
+            areas, index, gazetteer = self._build_areas(area_rows)
+        units = rules.UnitDirectory.build(rules.unit_infos(unit_rows))
+        # Swap everything at once: a concurrent place() sees either the old or the new state.
+        (
+            self.sla_hours,
+            self.category_agency,
+            self.keywords,
+            self.keyword_model,
+            self.areas,
+            self.index,
+            self.gazetteer,
+            self.units,
+            self.revision,
+            self.areas_fingerprint,
+        ) = (sla_hours, agency, keywords, model, areas, index, gazetteer, units, revision, areas_fingerprint)
+
+    @staticmethod
+    def _build_areas(area_rows: list) -> tuple[dict[str, AreaInfo], geo.AreaIndex | None, Gazetteer | None]:  # type: ignore[type-arg]
         areas = {r["code"]: AreaInfo(r["code"], r["level"], r["name"], r["parent_code"]) for r in area_rows}
         boundaries = []
         for r in area_rows:
@@ -132,19 +175,7 @@ class Placer:
         hierarchy = [geo.AreaRow(a.level, a.code, a.name, a.parent_code) for a in areas.values()]
         index = geo.AreaIndex(boundaries, hierarchy) if boundaries else None
         gazetteer = Gazetteer.from_areas(hierarchy) if hierarchy else None
-        units = rules.UnitDirectory.build(rules.unit_infos(unit_rows))
-        # Swap everything at once: a concurrent place() sees either the old or the new state.
-        (
-            self.sla_hours,
-            self.category_agency,
-            self.keywords,
-            self.keyword_model,
-            self.areas,
-            self.index,
-            self.gazetteer,
-            self.units,
-            self.revision,
-        ) = (sla_hours, agency, keywords, model, areas, index, gazetteer, units, revision)
+        return areas, index, gazetteer
 
     async def _refresh(self, conn: asyncpg.Connection, seen_revision: Any) -> None:
         async with self._reload_lock:

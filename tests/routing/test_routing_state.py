@@ -92,3 +92,36 @@ async def test_the_same_race_on_a_webhook_delivery(client, admin, db, app, monke
     delivery = await db.fetchrow("SELECT status, outcomes FROM inbound_deliveries WHERE channel = 'lapor'")
     assert delivery["status"] == "processed"
     assert [o["action"] for o in json.loads(delivery["outcomes"])] == ["created"]
+
+
+async def test_a_reload_rebuilds_the_area_index_only_when_the_areas_changed(client, admin, app_key, app):
+    await h.setup_routing(client, admin)
+    placer = app.state.placer
+    index = placer.index
+    assert index is not None and placer.index.lookup(**h.IN_SUKAMAJU).kelurahan_code == h.SUKAMAJU
+    # a unit edit reloads the routing state but keeps the grid and gazetteer built before
+    r = await client.post(
+        "/v1/units",
+        json={
+            "code": "kec-31.99.01",
+            "name": "Kecamatan Cempaka Indah",
+            "kind": "kecamatan",
+            "area_codes": [h.KEC_CEMPAKA],
+        },
+        headers=admin,
+    )
+    assert r.status_code == 201, r.text
+    assert "kec-31.99.01" in placer.units.units and placer.index is index
+    # importing the same areas again changes nothing either
+    await h.import_areas(client, admin)
+    assert placer.index is index
+    # a renamed kelurahan is a change: rebuilt, and the new name is what intake records
+    r = await client.post(
+        "/v1/areas/import",
+        content=h.HIERARCHY_CSV.replace("Sukamaju,", "Sukamaju Baru,").encode(),
+        headers={**admin, "Content-Type": "text/csv"},
+    )
+    assert r.status_code == 200, r.text
+    assert placer.index is not index
+    c = await h.submit(client, app_key, "Got mampet", location=h.IN_SUKAMAJU)
+    assert c["area"]["kelurahan"] == {"code": h.SUKAMAJU, "name": "Sukamaju Baru"}
