@@ -238,12 +238,9 @@ class Pipeline:
             draft = outcome
 
             async def create(conn, placement) -> dict:  # type: ignore[no-untyped-def]
-                result = await self._create(conn, draft, delivery_id, placement, record=record)
-                if not result.pop("_recorded", False):
-                    await self._record_delivery(conn, record, result)
-                return result
+                return await self._create(conn, draft, delivery_id, placement, record=record)
 
-            # The intake's own transaction: placed before it opens, locked with its BEGIN.
+            # The intake's own transaction, placed before it opens (service.run_intake).
             return await service.run_intake(self.db, self.placer, draft, create, conn=conn)
         async with self.db.transaction(conn=conn) as conn:
             if isinstance(outcome, FollowUp):
@@ -324,8 +321,8 @@ class Pipeline:
             also=also,
         )
         result = _result("created" if created else "duplicate", draft.external_id, row["id"], row["ticket"])
-        if created and also is not None:
-            result["_recorded"] = True
+        if record is not None and not created:  # a created one was recorded by the insert
+            await self._record_delivery(conn, record, result)
         return result
 
     async def _find_target(self, conn, fu: FollowUp) -> asyncpg.Record | None:  # type: ignore[no-untyped-def]
