@@ -166,44 +166,49 @@ _COLUMNS_IN = """ticket, channel, external_id, title, description, category, att
     received_at, created_by"""
 _VALUES_IN = """$1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb, $10, $11, $12, $13, $14, $15::jsonb, $16, $17, $18,
     {reporter}, $20, $21::jsonb, $22::text[], 'received', $23, $24, $25, $26, COALESCE($27, now()), $28"""
-# The routed insert's extra parameters: $32 area codes, $33 routed event data, $34 its note,
-# $35 actor, $36 open statuses, $37 the unit's lock key.
-_ASSIGNED_PARAMS = 6
+# A routed insert's extra parameters: $32 routed event data, $33 its note, $34 actor; with a
+# pick also $35 area codes, $36 open statuses, $37 the unit's lock key.
+_ROUTED_PARAMS = 3
+_PICK_PARAMS = 6
 
 _EVENTS_PLAIN = """e AS (
   INSERT INTO complaint_events (complaint_id, kind, actor, to_status, public, data)
   SELECT id, 'created', $29, 'received', true, $30::jsonb FROM c
 )"""
 # When routing already knows the unit (placement["assign"]) the insert records the hand-over
-# and the officer ``pick`` (app.routing.assignment.PICK_CTES: the database function
-# aduan_pick_officer takes the unit's advisory lock and counts loads in a snapshot taken after
-# it, so the lock is held from here to the commit only).
-_EVENTS_ASSIGNED = """e AS (
+# and, when the unit has officers in the automatic stream, the officer ``pick``
+# (app.routing.assignment.PICK_CTES: the database function aduan_pick_officer takes the unit's
+# advisory lock and counts loads in a snapshot taken after it, so the lock is held from here to
+# the commit only).
+_EVENTS_ROUTED = """e AS (
   INSERT INTO complaint_events (complaint_id, kind, actor, to_status, note, public, data)
   SELECT c.id, x.kind, x.actor, x.to_status, x.note, x.public, x.data FROM c CROSS JOIN (
     SELECT 1 AS ord, 'created' AS kind, $29::text AS actor, 'received' AS to_status, NULL::text AS note,
            true AS public, $30::jsonb AS data
     UNION ALL
-    SELECT 2, 'routed', $35::text, NULL, $34::text, true, $33::jsonb
+    SELECT 2, 'routed', $34::text, NULL, $33::text, true, $32::jsonb{assigned}
+  ) AS x ORDER BY x.ord
+){touch}"""
+_ASSIGNED_EVENT = """
     UNION ALL
-    SELECT 3, 'assigned', $35::text, NULL, NULL, false,
+    SELECT 3, 'assigned', $34::text, NULL, NULL, false,
            jsonb_build_object('officer_id', p.id, 'officer_name', p.name, 'unit', $23::text, 'mode', 'auto',
                               'open_assignments', p.load + 1, 'previous_officer_id', NULL)
-    FROM pick p
-  ) AS x ORDER BY x.ord
-), touch AS (
+    FROM pick p"""
+_TOUCH = """, touch AS (
   UPDATE officers o SET last_assigned_at = clock_timestamp() FROM pick, c WHERE o.id = pick.id
 )"""
 
-_INSERT_SQL: dict[tuple[bool, bool, str | None], str] = {}
+_INSERT_SQL: dict[tuple[str | None, bool, str | None], str] = {}
 
 
-def insert_sql(*, assigned: bool, reporter: bool, also: str | None = None) -> str:
+def insert_sql(*, routed: str | None, reporter: bool, also: str | None = None) -> str:
     """The one statement that writes a new complaint: its reporter (``reporter``: the
     ``_REPORTER_CTES`` first, else $19 is the reporter's id or NULL), the row, its events, its
-    thread keys and, ``assigned``, the hand-over and the officer pick. Parameters: $1 ticket,
-    $2..$30 the row and the created event, $31 thread keys, then ``_ASSIGNED_PARAMS`` when
-    assigned, then the revision check (check, expected), then the reporter's six.
+    thread keys and, ``routed``, the hand-over (``"routed"``) or the hand-over and the officer
+    pick (``"pick"``). Parameters: $1 ticket, $2..$30 the row and the created event, $31 thread
+    keys, then ``_ROUTED_PARAMS`` or ``_PICK_PARAMS``, then the revision check (check,
+    expected), then the reporter's six.
 
     ``also``: the caller's own CTE, written only when the complaint is (it reads ``c``), with
     ``{0}``, ``{1}`` ... for its parameters, which come last.
@@ -211,11 +216,14 @@ def insert_sql(*, assigned: bool, reporter: bool, also: str | None = None) -> st
     It answers one row always: the complaint's columns (all NULL when nothing was inserted: a
     redelivery, a ticket collision, or a stale placement), the routing revision and, with a
     reporter, how it was resolved (for ``join_reporter_race``)."""
-    key = (assigned, reporter, also)
+    key = (routed, reporter, also)
     if key not in _INSERT_SQL:
         from app.routing.assignment import PICK_CTES  # routing builds on complaints, not the reverse
 
-        n = 31 + (_ASSIGNED_PARAMS if assigned else 0)
+        if routed not in (None, "routed", "pick"):
+            raise ValueError(f"routed: {routed!r}")
+        assigned = routed == "pick"
+        n = 31 + {None: 0, "routed": _ROUTED_PARAMS, "pick": _PICK_PARAMS}[routed]
         ctes = [_REV.format(check=f"${n + 1}", expected=f"${n + 2}")]
         result = "SELECT c.*, rev.revision AS routing_revision, rev.current AS routing_current"
         reporter_value = "$19::uuid"
@@ -239,7 +247,14 @@ def insert_sql(*, assigned: bool, reporter: bool, also: str | None = None) -> st
   RETURNING {RETURNING}
 )"""
         )
-        ctes.append(_EVENTS_ASSIGNED if assigned else _EVENTS_PLAIN)
+        if routed is None:
+            ctes.append(_EVENTS_PLAIN)
+        else:
+            ctes.append(
+                _EVENTS_ROUTED.format(
+                    assigned=_ASSIGNED_EVENT if assigned else "", touch=_TOUCH if assigned else ""
+                )
+            )
         ctes.append(
             """t AS (
   INSERT INTO complaint_threads (channel, key, complaint_id)
@@ -326,7 +341,7 @@ async def create_complaint(
         loc.accuracy_m if loc else None,
         loc.address if loc else None,
         cell,
-        json_text(area) if area else None,
+        placement.get("area_json") or (json_text(area) if area else None),
         (area or {}).get("kelurahan", {}).get("code") if area else None,
         (area or {}).get("kecamatan", {}).get("code") if area else None,
         (area or {}).get("kota", {}).get("code") if area else None,
@@ -349,16 +364,13 @@ async def create_complaint(
     assign = placement.get("assign") if placement.get("unit_code") else None
     check = (placement.get("check", True) and "revision" in placement, placement.get("revision"))
     extra: tuple[Any, ...] = ()
+    routed = None
     if assign:
-        extra = (
-            assign["area_codes"],
-            json_text(assign["routed"]),
-            assign["note"],
-            assign["actor"],
-            lifecycle.OPEN_LIST,
-            assign["lock_key"],
-        )
-    sql = insert_sql(assigned=bool(assign), reporter=reporter is not None, also=also[0] if also else None)
+        routed = "pick" if assign.get("pick", True) else "routed"
+        extra = (assign["routed"], assign["note"], assign["actor"])  # routed: JSON text
+        if routed == "pick":
+            extra += (assign["area_codes"], lifecycle.OPEN_LIST, assign["lock_key"])
+    sql = insert_sql(routed=routed, reporter=reporter is not None, also=also[0] if also else None)
     tail = (*extra, *check, *(reporter[1] if reporter else ()), *(also[1] if also else ()))
     for _attempt in range(5):
         try:

@@ -76,7 +76,7 @@ def _pick_cte(lock_key: str, unit: str, areas: str, category: str, open_: str, s
 
 
 # For a new complaint, inside its insert (app.complaints.service.insert_sql).
-PICK_CTES = _pick_cte("$37::int", "$23::text", "$32::text[]", "$6::text", "$36::text[]")
+PICK_CTES = _pick_cte("$37::int", "$23::text", "$35::text[]", "$6::text", "$36::text[]")
 
 ROUTE_SQL = f"""
 WITH t AS (

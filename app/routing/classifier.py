@@ -29,6 +29,7 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 
 DEFAULT_THRESHOLD = 0.3
 _EVIDENCE_SCALE = 2.0
@@ -142,10 +143,7 @@ def normalise(text: str) -> list[str]:
         t = _URL_RE.sub(" ", t)
     if "@" in t:
         t = _MENTION_RE.sub(" ", t)
-    out: list[str] = []
-    for raw in _WORD_RE.findall(t):
-        out.extend(_word_forms(raw))
-    return out
+    return list(chain.from_iterable(map(_word_forms, _WORD_RE.findall(t))))
 
 
 # --------------------------------------------------------------------------- compiled keywords
@@ -172,6 +170,8 @@ class KeywordModel:
     by_pair: Mapping[tuple[str, str], tuple[_Phrase, ...]] = field(default_factory=dict)
     # category -> its position in ``categories`` (the tie-break order)
     order: Mapping[str, int] = field(default_factory=dict)
+    # Every word a phrase starts with: the only positions worth a lookup.
+    starts: frozenset[str] = frozenset()
 
 
 def parse_keyword(entry: str | tuple[str, float]) -> tuple[str, float]:
@@ -223,6 +223,7 @@ def compile_keywords(keywords: Mapping[str, Sequence[str | tuple[str, float]]]) 
         order={c: i for i, c in enumerate(keywords)},
         singles={w: tuple(ps) for w, ps in singles.items()},
         by_pair={w: tuple(ps) for w, ps in by_pair.items()},
+        starts=frozenset(frozen),
     )
 
 
@@ -273,9 +274,10 @@ def classify(
     # All phrase occurrences, then the longest first claim their words: "motor parkir di trotoar"
     # is read as "parkir di trotoar" rather than "motor parkir" + "trotoar".
     found: list[tuple[int, int, _Phrase]] = []
-    singles, by_pair = model.singles, model.by_pair
+    singles, by_pair, starts = model.singles, model.by_pair, model.starts
     last = len(words) - 1
-    for i, word in enumerate(words):
+    for i in [i for i, w in enumerate(words) if w in starts]:
+        word = words[i]
         if i < last:
             for phrase in by_pair.get((word, words[i + 1]), ()):
                 k = len(phrase.words)

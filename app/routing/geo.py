@@ -363,13 +363,22 @@ class AreaIndex:
         return self.kelurahan_count + self.kecamatan_count
 
     def lookup(self, lat: float, lon: float) -> AreaHit | None:
+        area = self.find(lat, lon)
+        return None if area is None else self._hit(area)
+
+    def find(self, lat: float, lon: float) -> AreaBoundary | None:
+        """The innermost polygon containing the point (a kelurahan, else a kecamatan), or None."""
         if not (math.isfinite(lat) and math.isfinite(lon)) or not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise ValueError(f"coordinates out of range: lat={lat}, lon={lon}")
         for layer in self._layers:
             area = layer.find(lon, lat)
             if area is not None:
-                return self._hit(area)
+                return area
         return None
+
+    def hit(self, area: AreaBoundary) -> AreaHit:
+        """The areas containing a point that ``find`` placed in ``area``."""
+        return self._hit(area)
 
     def _hit(self, area: AreaBoundary) -> AreaHit:
         if area.level == KELURAHAN:

@@ -11,8 +11,11 @@ the state is reloaded and the intake redone).
 
 Core contract (``app.complaints.service.create_complaint``): a placement is a dict with
 ``area``, ``category``, ``metadata``, ``unit_code``, ``response_due_at``, ``due_at``, ``flags``,
-``revision`` and, when a unit was found, ``assign`` (the hand-over's event data and the pick's
-inputs, with the unit's lock key).
+``revision``, ``area_json`` (the area as JSON text) when placed, and, when a unit was found,
+``assign`` (the hand-over's event data as JSON text and the pick's inputs, with the unit's lock
+key; ``pick`` false when the unit has nobody in the automatic stream, so the insert records the
+hand-over without calling the pick). ``area`` and ``assign`` are shared between placements from
+the same state: read them, never change them.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ log = logging.getLogger("aduan.routing")
 
 _CATALOGUE_ORDER = {c.code: i for i, c in enumerate(CATEGORIES)}
 _UNLOADED = object()
+_MEMO_MAX = 100_000
 
 LEVEL_KEYS = {geo.KELURAHAN: "kelurahan", geo.KECAMATAN: "kecamatan", geo.KOTA: "kota"}
 
@@ -80,6 +84,9 @@ class Placer:
         self.index: geo.AreaIndex | None = None
         self.gazetteer: Gazetteer | None = None
         self.units = rules.UnitDirectory()
+        self.staffed: frozenset[str] = frozenset()
+        # Pure results of the state above (areas, decisions, hand-overs), kept until it changes.
+        self._memo: dict[Any, Any] = {}
         self.areas_fingerprint: Any = _UNLOADED
         self._reload_lock = asyncio.Lock()
 
@@ -102,7 +109,12 @@ class Placer:
         unit_rows = await conn.fetch(
             "SELECT code, name, kind, agency, kota_code, area_codes, categories, active FROM units"
         )
-        self._apply(revision, cats, area_rows, unit_rows, areas_fingerprint)
+        # Units with somebody in the automatic stream: only their new complaints call the pick
+        # (an officer change bumps the revision, migration 0006, so this is checked like the rest).
+        staffed = await conn.fetch(
+            "SELECT DISTINCT unit_code FROM officers WHERE active AND role = 'officer'"
+        )
+        self._apply(revision, cats, area_rows, unit_rows, areas_fingerprint, {r[0] for r in staffed})
 
     reload = load
 
@@ -113,8 +125,10 @@ class Placer:
         area_rows: list | None,
         unit_rows: list,
         areas_fingerprint: Any = None,
+        staffed: set[str] | None = None,
     ) -> None:
-        """``area_rows`` None: the areas did not change, keep the ones built before."""
+        """``area_rows`` None: the areas did not change, keep the ones built before. ``staffed``:
+        the units with an active officer of role ``officer``."""
         ordered = sorted(
             cats, key=lambda r: (_CATALOGUE_ORDER.get(r["code"], len(_CATALOGUE_ORDER)), r["code"])
         )
@@ -141,9 +155,24 @@ class Placer:
             self.index,
             self.gazetteer,
             self.units,
+            self.staffed,
+            self._memo,
             self.revision,
             self.areas_fingerprint,
-        ) = (sla_hours, agency, keywords, model, areas, index, gazetteer, units, revision, areas_fingerprint)
+        ) = (
+            sla_hours,
+            agency,
+            keywords,
+            model,
+            areas,
+            index,
+            gazetteer,
+            units,
+            frozenset(staffed or ()),
+            {},
+            revision,
+            areas_fingerprint,
+        )
 
     @staticmethod
     def _build_areas(area_rows: list) -> tuple[dict[str, AreaInfo], geo.AreaIndex | None, Gazetteer | None]:  # type: ignore[type-arg]
@@ -228,13 +257,17 @@ class Placer:
 
     def area_from_text(self, text: str) -> dict[str, Any] | None:
         """The first kelurahan the text names without ambiguity, else the first kecamatan."""
+        code = self.area_code_in_text(text)
+        return self.area_from_code(code, "text") if code else None
+
+    def area_code_in_text(self, text: str) -> str | None:
         if self.gazetteer is None or not text:
             return None
         matches = [m for m in self.gazetteer.find(text) if not m.ambiguous]
         for level in (geo.KELURAHAN, geo.KECAMATAN):
             for m in matches:
                 if m.level == level:
-                    return self.area_from_code(m.code, "text")
+                    return m.code
         return None
 
     def classify(self, text: str):  # type: ignore[no-untyped-def]
@@ -243,17 +276,32 @@ class Placer:
         return classify(text, self.keyword_model, self.threshold)
 
     def compute(self, draft: ComplaintDraft, *, now: datetime | None = None) -> dict[str, Any]:
-        """Placement from the in-memory state alone (no I/O)."""
+        """Placement from the in-memory state alone (no I/O).
+
+        What follows from the state alone is computed once per state and shared by every
+        placement that needs it (``_memo``): an area's dict and JSON, the routing decision for an
+        area and category, the hand-over's event data. Those shared values are read-only."""
+        memo = self._memo
+        if len(memo) > _MEMO_MAX:  # bounded by areas x categories; a guard, not a policy
+            memo.clear()
         text = " ".join(t for t in (draft.title, draft.description) if t)
-        area = None
+        area_key: tuple[str, ...] | None = None
         if draft.location is not None and self.index is not None:
-            hit = self.index.lookup(draft.location.lat, draft.location.lon)
-            if hit is not None:
-                area = self.area_from_hit(hit, "point")
-        if area is None and draft.area_code:
-            area = self.area_from_code(draft.area_code, "office")
-        if area is None:
-            area = self.area_from_text(text)
+            found = self.index.find(draft.location.lat, draft.location.lon)
+            if found is not None:
+                area_key = ("point", found.code)
+                if area_key not in memo:
+                    memo[area_key] = self.area_from_hit(self.index.hit(found), "point")
+        if area_key is None and draft.area_code:
+            area_key = ("office", draft.area_code)
+            if area_key not in memo:
+                memo[area_key] = self.area_from_code(draft.area_code, "office")
+        if area_key is None or memo[area_key] is None:
+            code = self.area_code_in_text(text)
+            area_key = ("text", code) if code else None
+            if area_key is not None and area_key not in memo:
+                memo[area_key] = self.area_from_code(code, "text")
+        area = memo[area_key] if area_key is not None else None
 
         metadata: dict[str, Any] = {}
         category = draft.category
@@ -266,17 +314,29 @@ class Placer:
 
         received_at = draft.received_at or now or datetime.now(UTC)
         deadlines = deadlines_for(draft.channel, self.sla_hours.get(category or ""), received_at)
-        facts = self.facts(area, category)
-        decision = rules.decide("created", facts, self.units)
+        route_key = ("route", area_key if area is not None else None, category)
+        route = memo.get(route_key)
+        if route is None:
+            decision = rules.decide("created", self.facts(area, category), self.units)
+            route = memo[route_key] = (
+                decision.unit.code if decision else None,
+                decision.rule if decision else None,
+                self._hand_over(decision, area) if decision else None,
+            )
         placement: dict[str, Any] = {
             "area": area,
             "metadata": metadata,
-            "unit_code": decision.unit.code if decision else None,
-            "rule": decision.rule if decision else None,
+            "unit_code": route[0],
+            "rule": route[1],
             "response_due_at": deadlines.first_response_due_at,
             "due_at": deadlines.resolution_due_at,
             "flags": flags,
         }
+        if area is not None:
+            json_key = ("json", area_key)
+            placement["area_json"] = memo.get(json_key) or memo.setdefault(json_key, json_text(area))
+        if route[2] is not None:
+            placement["assign"] = route[2]
         if category and not draft.category:
             placement["category"] = category
         return placement
@@ -303,25 +363,28 @@ class Placer:
         deadlines = deadlines_for(draft.channel, self.sla_hours.get(draft.category or ""), received_at)
         return {"response_due_at": deadlines.first_response_due_at, "due_at": deadlines.resolution_due_at}
 
-    def _hand_over(self, placement: dict[str, Any]) -> dict[str, Any]:
-        """Add what the insert needs to record the hand-over and pick the officer (one write)."""
-        to_unit = self.units.get(placement["unit_code"]) if placement["unit_code"] else None
-        if to_unit is not None:
-            area = placement["area"] or {}
-            placement["assign"] = {
-                "area_codes": [(area.get(k) or {}).get("code") for k in ("kelurahan", "kecamatan", "kota")],
-                "routed": assignment.routed_data(
+    def _hand_over(self, decision: rules.Decision, area: dict[str, Any] | None) -> dict[str, Any]:
+        """What the insert needs to record the hand-over to the decided unit and pick the
+        officer (one write). A unit nobody takes the automatic stream of gets no pick (no
+        lock, no load count)."""
+        to_unit = decision.unit
+        area = area or {}
+        return {
+            "pick": to_unit.code in self.staffed,
+            "area_codes": [(area.get(k) or {}).get("code") for k in ("kelurahan", "kecamatan", "kota")],
+            "routed": json_text(
+                assignment.routed_data(
                     from_unit=None,
                     from_unit_code=None,
                     to_unit=to_unit,
-                    rule=placement["rule"],
+                    rule=decision.rule,
                     trigger="created",
-                ),
-                "note": f"Diteruskan ke {to_unit.name}",
-                "actor": "system:routing",
-                "lock_key": assignment.unit_lock_key(to_unit.code),
-            }
-        return placement
+                )
+            ),
+            "note": f"Diteruskan ke {to_unit.name}",
+            "actor": "system:routing",
+            "lock_key": assignment.unit_lock_key(to_unit.code),
+        }
 
     async def prepare(
         self, db: Any, draft: ComplaintDraft, *, conn: asyncpg.Connection | None = None
@@ -340,7 +403,7 @@ class Placer:
             await self.refresh(db, _UNLOADED, conn=conn)
         placement = self.compute(draft)
         placement["revision"] = self.revision
-        return self._hand_over(placement)
+        return placement
 
     async def refresh(self, db: Any, seen_revision: Any, *, conn: asyncpg.Connection | None = None) -> None:
         """Reload unless this state already is ``seen_revision``."""

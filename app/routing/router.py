@@ -428,6 +428,7 @@ async def create_officer(request: Request, principal: Supervisor) -> Response:
     body = await read_json(request, OfficerIn)
     async with request.app.state.db.transaction() as conn:
         out = await service.create_officer(conn, body)
+    await _reload(request)  # the officer may staff a unit's automatic stream (migration 0006)
     return json_response(out, 201, headers={"Location": f"/v1/officers/{out['id']}"})
 
 
@@ -478,7 +479,9 @@ async def get_officer(request: Request, officer_id: uuid.UUID, principal: Office
 async def update_officer(request: Request, officer_id: uuid.UUID, principal: Supervisor) -> Response:
     body = await read_json(request, OfficerPatch)
     async with request.app.state.db.transaction() as conn:
-        return json_response(await service.update_officer(conn, officer_id, body))
+        out = await service.update_officer(conn, officer_id, body)
+    await _reload(request)
+    return json_response(out)
 
 
 @router.delete(
@@ -491,7 +494,9 @@ async def update_officer(request: Request, officer_id: uuid.UUID, principal: Sup
 )
 async def deactivate_officer(request: Request, officer_id: uuid.UUID, principal: Supervisor) -> Response:
     async with request.app.state.db.transaction() as conn:
-        return json_response(await service.update_officer(conn, officer_id, OfficerPatch(active=False)))
+        out = await service.update_officer(conn, officer_id, OfficerPatch(active=False))
+    await _reload(request)
+    return json_response(out)
 
 
 @router.get(

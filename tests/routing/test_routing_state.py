@@ -115,7 +115,10 @@ async def test_a_reload_rebuilds_the_area_index_only_when_the_areas_changed(clie
     # importing the same areas again changes nothing either
     await h.import_areas(client, admin)
     assert placer.index is index
-    # a renamed kelurahan is a change: rebuilt, and the new name is what intake records
+    # a renamed kelurahan is a change: rebuilt, and the new name is what intake records (not the
+    # area remembered from the old state)
+    before = await h.submit(client, app_key, "Got mampet", location=h.IN_SUKAMAJU)
+    assert before["area"]["kelurahan"] == {"code": h.SUKAMAJU, "name": "Sukamaju"}
     r = await client.post(
         "/v1/areas/import",
         content=h.HIERARCHY_CSV.replace("Sukamaju,", "Sukamaju Baru,").encode(),
@@ -125,3 +128,46 @@ async def test_a_reload_rebuilds_the_area_index_only_when_the_areas_changed(clie
     assert placer.index is not index
     c = await h.submit(client, app_key, "Got mampet", location=h.IN_SUKAMAJU)
     assert c["area"]["kelurahan"] == {"code": h.SUKAMAJU, "name": "Sukamaju Baru"}
+
+
+async def test_an_officer_added_by_another_process_takes_the_next_complaint(client, admin, app_key, db, app):
+    """Only units with somebody in the automatic stream call the pick; that knowledge is part of
+    the routing state, so an officer added with plain SQL elsewhere (no explicit revision bump:
+    the officers table's trigger does it) takes the very next complaint of their unit."""
+    await h.setup_routing(client, admin)
+    first = await h.submit(client, app_key, "Got mampet, air meluap", location=h.IN_SUKAMAJU)
+    assert first["unit"] == SUKAMAJU_UNIT and first["assignee"] is None
+    assert SUKAMAJU_UNIT not in app.state.placer.staffed
+    officer_id = await db.fetchval(
+        "INSERT INTO officers (name, unit_code, role, capacity) VALUES ('Rina', $1, 'officer', 5) RETURNING id",
+        SUKAMAJU_UNIT,
+    )
+    second = await h.submit(client, app_key, "Got mampet lagi, air meluap", location=h.IN_SUKAMAJU)
+    assert second["unit"] == SUKAMAJU_UNIT and second["assignee"] == str(officer_id)
+    assert SUKAMAJU_UNIT in app.state.placer.staffed
+    # out of the automatic stream again (a supervisor now): seen as well
+    await db.execute("UPDATE officers SET role = 'supervisor' WHERE id = $1", officer_id)
+    third = await h.submit(client, app_key, "Got mampet terus, air meluap", location=h.IN_SUKAMAJU)
+    assert third["unit"] == SUKAMAJU_UNIT and third["assignee"] is None
+    assert SUKAMAJU_UNIT not in app.state.placer.staffed
+
+
+async def test_officer_changes_that_staff_a_unit_bump_the_revision_and_others_do_not(client, admin, db):
+    await h.setup_routing(client, admin)
+    revision = "SELECT revision FROM routing_revision WHERE id = 1"
+    seen = [await db.fetchval(revision)]
+
+    async def bumped(sql: str, *args) -> bool:  # type: ignore[no-untyped-def]
+        await db.execute(sql, *args)
+        seen.append(await db.fetchval(revision))
+        return seen[-1] != seen[-2]
+
+    insert = "INSERT INTO officers (name, unit_code, role, capacity) VALUES ('Rina', $1, 'officer', 5)"
+    assert await bumped(insert, SUKAMAJU_UNIT)
+    assert await bumped("UPDATE officers SET unit_code = $1", "kel-31.99.01.1002")
+    assert await bumped("UPDATE officers SET active = false")
+    assert await bumped("UPDATE officers SET role = 'officer', active = true")
+    # what the pick reads for itself at the time of the pick needs no new state
+    assert not await bumped("UPDATE officers SET capacity = 9, area_codes = '{31.99}', categories = '{roads}'")
+    assert not await bumped("UPDATE officers SET last_assigned_at = now()")
+    assert await bumped("DELETE FROM officers")
