@@ -270,7 +270,30 @@ def classify(
     if not 0 <= threshold <= 1:
         raise ValueError("threshold must be within 0..1")
     model = _model_for(keywords)
-    words = normalise(text)
+    matched: dict[str, list[str]] = {}
+    scores = _score(normalise(text), model, matched)
+    if not scores:
+        return Classification(None, 0.0, {}, {})
+    best, confidence = _decide(scores, model)
+    order = model.order
+    ordered = dict(sorted(scores.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order)))))
+    return Classification(best if confidence >= threshold else None, confidence, ordered, matched)
+
+
+def categorise(
+    text: str, model: KeywordModel, threshold: float = DEFAULT_THRESHOLD
+) -> tuple[str | None, float]:
+    """``classify``'s category and confidence alone (what intake records), without the
+    explanation it builds for people."""
+    scores = _score(normalise(text), model, None)
+    if not scores:
+        return None, 0.0
+    best, confidence = _decide(scores, model)
+    return (best if confidence >= threshold else None), confidence
+
+
+def _score(words: list[str], model: KeywordModel, matched: dict[str, list[str]] | None) -> dict[str, float]:
+    """Category -> score; ``matched`` (when given) gets the keyword entries that counted."""
     # All phrase occurrences, then the longest first claim their words: "motor parkir di trotoar"
     # is read as "parkir di trotoar" rather than "motor parkir" + "trotoar".
     found: list[tuple[int, int, _Phrase]] = []
@@ -285,11 +308,12 @@ def classify(
                     found.append((k, i, phrase))
         for phrase in singles.get(word, ()):
             found.append((1, i, phrase))
+    scores: dict[str, float] = {}
+    if not found:
+        return scores
     found.sort(key=lambda f: (-f[0], f[1]))
     used = [False] * len(words)
     claimed: dict[tuple[int, int], bool] = {}
-    scores: dict[str, float] = {}
-    matched: dict[str, list[str]] = {}
     seen: set[int] = set()  # id() of phrases counted (hashing the dataclass costs more)
     for k, i, phrase in found:
         span = (i, k)
@@ -304,15 +328,15 @@ def classify(
             continue
         seen.add(id(phrase))
         scores[phrase.category] = scores.get(phrase.category, 0.0) + phrase.weight
-        matched.setdefault(phrase.category, []).append(phrase.source)
+        if matched is not None:
+            matched.setdefault(phrase.category, []).append(phrase.source)
+    return scores
 
-    if not scores:
-        return Classification(None, 0.0, {}, {})
+
+def _decide(scores: dict[str, float], model: KeywordModel) -> tuple[str, float]:
+    """The best category (ties: catalogue order) and the confidence in it."""
     order = model.order
     best = min(scores, key=lambda c: (-scores[c], order.get(c, len(order))))
     top = scores[best]
     total = sum(scores.values())
-    confidence = round((top / total) * (1 - math.exp(-top / _EVIDENCE_SCALE)), 4)
-    category = best if confidence >= threshold else None
-    ordered = dict(sorted(scores.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order)))))
-    return Classification(category, confidence, ordered, matched)
+    return best, round((top / total) * (1 - math.exp(-top / _EVIDENCE_SCALE)), 4)

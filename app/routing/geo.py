@@ -416,6 +416,11 @@ class _Layer:
 
     CELL = 0.005  # degrees, about 550 m at Jakarta's latitude
     _EPS = 1e-9  # cells are widened by this much, so float rounding never drops a candidate
+    # A cell on a border is split in SUB x SUB sub-cells (about 70 m), each classified the same
+    # way the first time a point falls in it: most points near a border then need no geometry
+    # test either. Lazily, so start-up and area imports pay nothing for it; at most
+    # SUB * SUB entries per border cell.
+    SUB = 8
 
     def __init__(self, areas: list[AreaBoundary]):
         self.areas = areas
@@ -463,6 +468,7 @@ class _Layer:
         for b, gs in touching.items():
             key = int(key_arr[b])
             self.cells[key] = gs[0] if b in whole else tuple(sorted(gs))
+        self.subcells: dict[int, int | tuple[int, ...]] = {}
 
     def _ix(self, lon: float) -> int:
         return math.floor((lon - self.x0) / self.CELL)
@@ -474,12 +480,37 @@ class _Layer:
         ix, iy = self._ix(lon), self._iy(lat)
         if not (0 <= ix < self.nx and 0 <= iy < self.ny):
             return None
-        entry = self.cells.get(ix * self.ny + iy)
+        key = ix * self.ny + iy
+        entry = self.cells.get(key)
         if entry is None:
             return None
         if type(entry) is int:
             return self.areas[entry]
-        for i in entry:
+        # A border cell: its sub-cell (clamped, so it always lies in this cell).
+        sub, cell = self.SUB, self.CELL
+        sx = min(max(int((lon - self.x0 - ix * cell) * sub / cell), 0), sub - 1)
+        sy = min(max(int((lat - self.y0 - iy * cell) * sub / cell), 0), sub - 1)
+        skey = (key * sub + sx) * sub + sy
+        found = self.subcells.get(skey)
+        if found is None:
+            found = self.subcells[skey] = self._split(ix, iy, sx, sy, entry)
+        if type(found) is int:
+            return self.areas[found]
+        for i in found:
             if _intersects_xy(self.geoms[i], lon, lat):
                 return self.areas[i]
         return None
+
+    def _split(
+        self, ix: int, iy: int, sx: int, sy: int, candidates: tuple[int, ...]
+    ) -> int | tuple[int, ...]:
+        """A sub-cell, classified like a cell: the one polygon that covers it whole, else the
+        cell's candidates that touch it (lowest code first)."""
+        step = self.CELL / self.SUB
+        x0 = self.x0 + ix * self.CELL + sx * step
+        y0 = self.y0 + iy * self.CELL + sy * step
+        box = shapely.box(x0 - self._EPS, y0 - self._EPS, x0 + step + self._EPS, y0 + step + self._EPS)
+        touching = tuple(i for i in candidates if shapely.intersects(self.geoms[i], box))
+        if len(touching) == 1 and shapely.covers(self.geoms[touching[0]], box):
+            return touching[0]
+        return touching

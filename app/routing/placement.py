@@ -33,7 +33,7 @@ from app.complaints.catalogue import CATEGORIES
 from app.complaints.service import COLUMNS
 from app.core.http import json_text
 from app.routing import assignment, geo, rules
-from app.routing.classifier import DEFAULT_THRESHOLD, KeywordModel, classify, compile_keywords
+from app.routing.classifier import DEFAULT_THRESHOLD, KeywordModel, categorise, classify, compile_keywords
 from app.routing.gazetteer import Gazetteer
 from app.routing.sla import deadlines_for
 
@@ -306,10 +306,9 @@ class Placer:
         metadata: dict[str, Any] = {}
         category = draft.category
         if category is None:
-            result = self.classify(text)
-            if result is not None:
-                category = result.category
-                metadata["classification"] = {"category": result.category, "confidence": result.confidence}
+            if self.keyword_model is not None and text:
+                category, confidence = categorise(text, self.keyword_model, self.threshold)
+                metadata["classification"] = {"category": category, "confidence": confidence}
         flags = [] if category else ["needs_triage"]
 
         received_at = draft.received_at or now or datetime.now(UTC)

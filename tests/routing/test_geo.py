@@ -1,8 +1,10 @@
 import json
+import random
 import time
 from pathlib import Path
 
 import pytest
+import shapely
 from shapely.geometry import box
 
 from app.routing.geo import (
@@ -323,3 +325,95 @@ def test_real_jakarta_lookup_cost(jakarta_index):
     per_point_us = (time.perf_counter() - started) / len(points) * 1e6
     print(f"\nAreaIndex.lookup on real Jakarta data: {per_point_us:.1f} us/point ({hits}/{len(points)} hits)")
     assert hits > 0
+
+
+# --------------------------------------------------------------------------- exactness
+
+
+def _reference(boundaries, lat: float, lon: float) -> str | None:  # type: ignore[no-untyped-def]
+    """What the index must answer, by brute force: the lowest-coded kelurahan covering the
+    point, else the lowest-coded kecamatan, else nothing."""
+    point = shapely.Point(lon, lat)
+    for level in ("kelurahan", "kecamatan"):
+        for b in sorted((b for b in boundaries if b.level == level), key=lambda b: b.code):
+            if b.geometry.covers(point):
+                return b.code
+    return None
+
+
+def _found(index: AreaIndex, lat: float, lon: float) -> str | None:
+    hit = index.lookup(lat, lon)
+    return None if hit is None else hit.kelurahan_code or hit.kecamatan_code
+
+
+def _probe_points(boundaries, rng: random.Random, n: int) -> list[tuple[float, float]]:  # type: ignore[no-untyped-def]
+    """Random points over the areas' bounds, every vertex, and points on every edge: the
+    borders are where a grid can go wrong."""
+    minx, miny, maxx, maxy = shapely.total_bounds([b.geometry for b in boundaries])
+    points = [(rng.uniform(miny, maxy), rng.uniform(minx, maxx)) for _ in range(n)]
+    for b in boundaries:
+        coords = shapely.get_coordinates(b.geometry.boundary).tolist()
+        points += [(y, x) for x, y in coords]
+        points += [
+            ((y0 + y1) / 2, (x0 + x1) / 2) for (x0, y0), (x1, y1) in zip(coords, coords[1:], strict=False)
+        ]
+    return points
+
+
+def _jagged_district() -> list:  # type: ignore[type-arg]
+    """Three kelurahan of about 1 km split by zig-zag borders (many border cells and sub-cells),
+    and their kecamatan, a little wider than them, at Jakarta's scale."""
+    x0, x1, y0, y1 = 106.80, 106.83, -6.21, -6.18
+    n = 40
+    ys = [y0 + (y1 - y0) * i / n for i in range(n + 1)]
+    zig1 = [(106.81 + (0.0012 if i % 2 else -0.0009), y) for i, y in enumerate(ys)]
+    zig2 = [(106.82 + (0.0007 if i % 3 else -0.0013), y) for i, y in enumerate(ys)]
+    west = [(x0, y0), *zig1, (x0, y1)]
+    middle = [*zig1, *reversed(zig2)]
+    east = [*zig2, (x1, y1), (x1, y0)]
+
+    def feature(code: str, ring: list[tuple[float, float]], level: str = "kelurahan") -> dict:
+        return _feature(
+            code, code, level, {"type": "Polygon", "coordinates": [[*map(list, ring), list(ring[0])]]}
+        )
+
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            feature("99.01.01.1001", west),
+            feature("99.01.01.1002", middle),
+            feature("99.01.01.1003", east),
+            feature(
+                "99.01.01",
+                [(x0 - 0.004, y0 - 0.003), (x1 + 0.002, y0), (x1, y1 + 0.004), (x0, y1)],
+                "kecamatan",
+            ),
+        ],
+    }
+    return parse_boundaries_geojson(doc)
+
+
+def test_lookup_matches_brute_force_covers_near_jagged_borders():
+    boundaries = _jagged_district()
+    index = AreaIndex(boundaries)
+    points = _probe_points(boundaries, random.Random(7), 20_000)
+    expected = [_reference(boundaries, lat, lon) for lat, lon in points]
+    # twice: first when every cell and sub-cell is met for the first time, then from what
+    # the index has learnt about them
+    for _ in range(2):
+        assert [_found(index, lat, lon) for lat, lon in points] == expected
+    assert {None, "99.01.01", "99.01.01.1001", "99.01.01.1002", "99.01.01.1003"} == set(expected)
+
+
+@needs_data
+def test_real_jakarta_lookup_matches_brute_force_covers(jakarta_index):
+    kel = parse_boundaries_geojson((SHARED_DATA / "jakarta_kelurahan.geojson").read_bytes())
+    kec = parse_boundaries_geojson((SHARED_DATA / "jakarta_kecamatan.geojson").read_bytes())
+    boundaries = kel + kec
+    rng = random.Random(11)
+    central = [b for b in kel if b.code.startswith("31.71.")]  # Jakarta Pusat: small, dense
+    points = _probe_points(central, rng, 4_000)
+    points = [p for p in points if rng.random() < 0.25]  # a sample of its vertices and edges
+    expected = [_reference(boundaries, lat, lon) for lat, lon in points]
+    for _ in range(2):
+        assert [_found(jakarta_index, lat, lon) for lat, lon in points] == expected

@@ -168,6 +168,8 @@ async def test_officer_changes_that_staff_a_unit_bump_the_revision_and_others_do
     assert await bumped("UPDATE officers SET active = false")
     assert await bumped("UPDATE officers SET role = 'officer', active = true")
     # what the pick reads for itself at the time of the pick needs no new state
-    assert not await bumped("UPDATE officers SET capacity = 9, area_codes = '{31.99}', categories = '{roads}'")
+    assert not await bumped(
+        "UPDATE officers SET capacity = 9, area_codes = '{31.99}', categories = '{roads}'"
+    )
     assert not await bumped("UPDATE officers SET last_assigned_at = now()")
     assert await bumped("DELETE FROM officers")
