@@ -167,9 +167,9 @@ _COLUMNS_IN = """ticket, channel, external_id, title, description, category, att
 _VALUES_IN = """$1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb, $10, $11, $12, $13, $14, $15::jsonb, $16, $17, $18,
     {reporter}, $20, $21::jsonb, $22::text[], 'received', $23, $24, $25, $26, COALESCE($27, now()), $28"""
 # A routed insert's extra parameters: $32 routed event data, $33 its note, $34 actor; with a
-# pick also $35 area codes, $36 open statuses, $37 the unit's lock key.
+# pick also $35 area codes, $36 the unit's lock key.
 _ROUTED_PARAMS = 3
-_PICK_PARAMS = 6
+_PICK_PARAMS = 5
 
 _EVENTS_PLAIN = """e AS (
   INSERT INTO complaint_events (complaint_id, kind, actor, to_status, public, data)
@@ -369,7 +369,7 @@ async def create_complaint(
         routed = "pick" if assign.get("pick", True) else "routed"
         extra = (assign["routed"], assign["note"], assign["actor"])  # routed: JSON text
         if routed == "pick":
-            extra += (assign["area_codes"], lifecycle.OPEN_LIST, assign["lock_key"])
+            extra += (assign["area_codes"], assign["lock_key"])
     sql = insert_sql(routed=routed, reporter=reporter is not None, also=also[0] if also else None)
     tail = (*extra, *check, *(reporter[1] if reporter else ()), *(also[1] if also else ()))
     for _attempt in range(5):

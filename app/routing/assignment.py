@@ -6,12 +6,15 @@ READ COMMITTED such a snapshot sees every assignment committed by the lock's pre
 (Counting in a snapshot taken before waiting for the lock, e.g. in the same plain statement
 that waits, could let two racing requests both see the same officer with one slot left.)
 
-The automatic pick is the database function ``aduan_pick_officer`` (migration 0005): it takes
-the lock, then counts and picks in a query of its own (a VOLATILE PL/pgSQL function takes a
-fresh snapshot per query), so a new complaint's insert and a hand-over each pick their officer
-within one statement, and the lock is held from then until the commit only. A unit with no
-active officer in the automatic stream takes no lock. Manual assignment (``assign_officer``)
-takes the same lock (``lock_unit``) and counts in a later statement.
+The automatic pick is the database function ``aduan_pick_officer`` (migrations 0005, 0007): it
+takes the lock, then reads the loads and picks in a query of its own (a VOLATILE PL/pgSQL
+function takes a fresh snapshot per query), so a new complaint's insert and a hand-over each
+pick their officer within one statement, and the lock is held from then until the commit only.
+The loads are ``officers.open_assignments``, kept by a row trigger on ``complaints`` (migration
+0007) in the same transaction as every change of assignee or status. A unit with no active
+officer in the automatic stream takes no lock (and a new complaint's insert does not even call
+the pick for it: ``app.routing.placement``). Manual assignment (``assign_officer``) takes the
+same lock (``lock_unit``) and counts in a later statement.
 
 Automatic choice: among the unit's active officers (role ``officer``: supervisors take escalations
 and manual assignments, not the automatic stream) who cover the complaint's area (any of its
@@ -66,17 +69,17 @@ async def lock_unit(conn: asyncpg.Connection, unit_code: str) -> None:
 
 
 # The one rule of automatic assignment lives in aduan_pick_officer(lock key, unit, the
-# complaint's area codes, its category, the open statuses): at most one row (id, name, load).
+# complaint's area codes, its category): at most one row (id, name, load).
 # MATERIALIZED: called once per statement, whatever refers to the pick.
-def _pick_cte(lock_key: str, unit: str, areas: str, category: str, open_: str, source: str = "") -> str:
+def _pick_cte(lock_key: str, unit: str, areas: str, category: str, source: str = "") -> str:
     return (
         f"pick AS MATERIALIZED (SELECT p.id, p.name, p.load FROM {source}"
-        f"aduan_pick_officer({lock_key}, {unit}, {areas}, {category}, {open_}) AS p)"
+        f"aduan_pick_officer({lock_key}, {unit}, {areas}, {category}) AS p)"
     )
 
 
 # For a new complaint, inside its insert (app.complaints.service.insert_sql).
-PICK_CTES = _pick_cte("$37::int", "$23::text", "$35::text[]", "$6::text", "$36::text[]")
+PICK_CTES = _pick_cte("$36::int", "$23::text", "$35::text[]", "$6::text")
 
 ROUTE_SQL = f"""
 WITH t AS (
@@ -84,17 +87,16 @@ WITH t AS (
   FROM complaints WHERE id = $1
 ), {
     _pick_cte(
-        "$8::int",
+        "$7::int",
         "$2::text",
         "ARRAY[t.kelurahan_code, t.kecamatan_code, t.kota_code]::text[]",
         "t.category",
-        "$6::text[]",
         source="t, LATERAL ",
     )
 }, upd AS (
   UPDATE complaints c
   SET unit_code = $2, assignee_id = (SELECT id FROM pick),
-      version = c.version + CASE WHEN $7::bool THEN 1 ELSE 0 END, updated_at = now()
+      version = c.version + CASE WHEN $6::bool THEN 1 ELSE 0 END, updated_at = now()
   FROM t
   -- rewrite the row only when something changes: a new unit, or an officer picked
   -- (a new complaint already carries its unit; a full unit leaves it in the queue)
@@ -170,7 +172,6 @@ async def route_and_assign(
         orjson.dumps(data).decode(),
         actor,
         note or f"Diteruskan ke {to_unit.name}",
-        OPEN,
         bump_version,
         unit_lock_key(to_unit.code),
     )
@@ -181,7 +182,7 @@ async def auto_assign(
 ) -> asyncpg.Record | None:
     """Assign within the current unit (no hand-over)."""
     return await conn.fetchrow(
-        ROUTE_SQL, complaint_id, unit_code, None, actor, None, OPEN, bump_version, unit_lock_key(unit_code)
+        ROUTE_SQL, complaint_id, unit_code, None, actor, None, bump_version, unit_lock_key(unit_code)
     )
 
 

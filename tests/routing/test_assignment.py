@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 
+from app.complaints import lifecycle
 from tests.routing import helpers as h
 
 SUKAMAJU_UNIT = "kel-31.99.01.1001"
@@ -331,3 +332,72 @@ async def test_list_filters_by_area_unit_assignee_and_unassigned(client, admin, 
     assert await ids(unassigned="true") == {in_jaya["id"], in_mekar["id"], nowhere["id"]}
     assert await ids(unassigned="false") == {in_maju["id"]}
     assert await ids(sla_state="on_track") == {in_maju["id"], in_jaya["id"], in_mekar["id"], nowhere["id"]}
+
+
+async def _kept_loads(db) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Every officer's kept load (``officers.open_assignments``, what the pick reads) must equal
+    the count of their open complaints; answers the loads."""
+    rows = await db.fetch(
+        "SELECT o.id::text AS id, o.open_assignments AS kept, (SELECT count(*) FROM complaints c "
+        "WHERE c.assignee_id = o.id AND c.status = ANY($1::text[])) AS counted FROM officers o ORDER BY o.id",
+        lifecycle.OPEN_LIST,
+    )
+    assert [(r["id"], r["kept"]) for r in rows] == [(r["id"], r["counted"]) for r in rows]
+    return {r["id"]: r["kept"] for r in rows}
+
+
+async def test_kept_loads_follow_every_change_of_assignee_and_status(client, admin, app_key, officer, db):
+    await h.setup_routing(client, admin)
+    a, b = await _officers(client, admin, SUKAMAJU_UNIT, 2, capacity=10)
+    s = await h.create_officer(client, admin, "sda", "Sari", capacity=10)
+    cs = [
+        await h.submit(client, app_key, f"Got mampet {i}, air meluap", location=h.IN_SUKAMAJU)
+        for i in range(6)
+    ]
+    loads = await _kept_loads(db)
+    assert (loads[a["id"]], loads[b["id"]], loads[s["id"]]) == (3, 3, 0)
+
+    async def ok(response):  # type: ignore[no-untyped-def]
+        r = await response
+        assert r.status_code == 200, r.text
+        return await _kept_loads(db)
+
+    mine = [c for c in cs if c["assignee"] == a["id"]]
+    # manual reassignment: one moves from a to b
+    loads = await ok(
+        client.put(
+            f"/v1/complaints/{mine[0]['id']}/assignment", json={"officer_id": b["id"]}, headers=officer
+        )
+    )
+    assert (loads[a["id"]], loads[b["id"]]) == (2, 4)
+    # open to open: no change; closing: one less
+    loads = await ok(
+        client.post(
+            f"/v1/complaints/{mine[1]['id']}/transitions", json={"status": "in_progress"}, headers=officer
+        )
+    )
+    assert loads[a["id"]] == 2
+    loads = await ok(
+        client.post(
+            f"/v1/complaints/{mine[1]['id']}/transitions", json={"status": "rejected"}, headers=officer
+        )
+    )
+    assert loads[a["id"]] == 1
+    # a hand-over to another unit: its officer takes it, the old one is relieved
+    loads = await ok(
+        client.put(f"/v1/complaints/{mine[2]['id']}/assignment", json={"unit": "sda"}, headers=officer)
+    )
+    assert (loads[a["id"]], loads[s["id"]]) == (0, 1)
+    # every status, set directly: a complaint counts for its assignee exactly while it is open
+    target = mine[0]["id"]
+    for status in lifecycle.STATUSES:
+        await db.execute("UPDATE complaints SET status = $2 WHERE id = $1::uuid", target, status)
+        loads = await _kept_loads(db)
+        assert loads[b["id"]] == (4 if status in lifecycle.OPEN_STATUSES else 3), status
+    await db.execute("UPDATE complaints SET status = 'received' WHERE id = $1::uuid", target)
+    # unassigned and deleted by hand: both counted out
+    await db.execute("UPDATE complaints SET assignee_id = NULL WHERE id = $1::uuid", target)
+    assert (await _kept_loads(db))[b["id"]] == 3
+    other = next(c for c in cs if c["assignee"] == b["id"])
+    await db.execute("DELETE FROM complaints WHERE id = $1::uuid", other["id"])
+    assert (await _kept_loads(db))[b["id"]] == 2
