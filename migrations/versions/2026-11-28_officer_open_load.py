@@ -10,7 +10,9 @@ counts in a snapshot taken after it: every increment happens in a transaction th
 held that lock (automatic and manual assignment) or reopens a complaint (which never waited
 for capacity, before or now); decrements only make an officer look busier until they commit.
 
-``aduan_pick_officer`` loses its ``p_open`` parameter (the statuses live in the trigger).
+``aduan_pick_officer`` loses its ``p_open`` parameter (the statuses live in the trigger), and
+takes no lock when no candidate has room in the latest committed state (a full unit's new
+complaints no longer queue for its lock only to find everyone busy).
 
 Revision ID: 0007
 Revises: 0006
@@ -62,7 +64,14 @@ CREATE FUNCTION aduan_pick_officer(p_lock_key integer, p_unit text, p_area_codes
 RETURNS TABLE (id uuid, name text, load bigint)
 LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
-  PERFORM 1 FROM officers o WHERE o.unit_code = p_unit AND o.active AND o.role = 'officer';
+  -- Nobody with room, in the latest committed state: the complaint waits in the unit's queue,
+  -- and no lock is taken. Loads only grow under the lock (or when a complaint is reopened), so
+  -- an officer seen full here was full at this moment; one seen with room is checked again
+  -- under the lock below.
+  PERFORM 1 FROM officers o
+  WHERE o.unit_code = p_unit AND o.active AND o.role = 'officer' AND o.open_assignments < o.capacity
+    AND (cardinality(o.area_codes) = 0 OR o.area_codes && p_area_codes)
+    AND (cardinality(o.categories) = 0 OR p_category IS NULL OR p_category = ANY (o.categories));
   IF NOT FOUND THEN
     RETURN;
   END IF;
