@@ -178,8 +178,8 @@ _EVENTS_PLAIN = """e AS (
 # When routing already knows the unit (placement["assign"]) the insert records the hand-over
 # and, when the unit has officers in the automatic stream, the officer ``pick``
 # (app.routing.assignment.PICK_CTES: the database function aduan_pick_officer takes the unit's
-# advisory lock and counts loads in a snapshot taken after it, so the lock is held from here to
-# the commit only).
+# advisory lock, unless nobody has room, and reads the officers' kept loads in a snapshot taken
+# after it, so the lock is held from here to the commit only).
 _EVENTS_ROUTED = """e AS (
   INSERT INTO complaint_events (complaint_id, kind, actor, to_status, note, public, data)
   SELECT c.id, x.kind, x.actor, x.to_status, x.note, x.public, x.data FROM c CROSS JOIN (
