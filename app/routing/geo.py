@@ -364,7 +364,7 @@ class AreaIndex:
 
     def lookup(self, lat: float, lon: float) -> AreaHit | None:
         area = self.find(lat, lon)
-        return None if area is None else self._hit(area)
+        return None if area is None else self.hit(area)
 
     def find(self, lat: float, lon: float) -> AreaBoundary | None:
         """The innermost polygon containing the point (a kelurahan, else a kecamatan), or None."""
@@ -378,9 +378,6 @@ class AreaIndex:
 
     def hit(self, area: AreaBoundary) -> AreaHit:
         """The areas containing a point that ``find`` placed in ``area``."""
-        return self._hit(area)
-
-    def _hit(self, area: AreaBoundary) -> AreaHit:
         if area.level == KELURAHAN:
             kel_code: str | None = area.code
             kec_code = area.kecamatan_code or self._parents.get(area.code)

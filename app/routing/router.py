@@ -99,6 +99,15 @@ async def _reload(request: Request) -> None:
             await placer.reload(conn)
 
 
+async def _refresh(request: Request) -> None:
+    """After an officer change: reload only if it moved the revision (migration 0006's trigger
+    bumps it for changes of unit, role, active flag; not for capacity, areas or categories)."""
+    placer = request.app.state.placer
+    if placer is not None:
+        async with request.app.state.db.raw() as conn:
+            await placer.ensure_fresh(conn)
+
+
 # --------------------------------------------------------------------------- areas
 
 
@@ -428,7 +437,7 @@ async def create_officer(request: Request, principal: Supervisor) -> Response:
     body = await read_json(request, OfficerIn)
     async with request.app.state.db.transaction() as conn:
         out = await service.create_officer(conn, body)
-    await _reload(request)  # the officer may staff a unit's automatic stream (migration 0006)
+    await _refresh(request)  # the officer may staff a unit's automatic stream (migration 0006)
     return json_response(out, 201, headers={"Location": f"/v1/officers/{out['id']}"})
 
 
@@ -480,7 +489,7 @@ async def update_officer(request: Request, officer_id: uuid.UUID, principal: Sup
     body = await read_json(request, OfficerPatch)
     async with request.app.state.db.transaction() as conn:
         out = await service.update_officer(conn, officer_id, body)
-    await _reload(request)
+    await _refresh(request)
     return json_response(out)
 
 
@@ -495,7 +504,7 @@ async def update_officer(request: Request, officer_id: uuid.UUID, principal: Sup
 async def deactivate_officer(request: Request, officer_id: uuid.UUID, principal: Supervisor) -> Response:
     async with request.app.state.db.transaction() as conn:
         out = await service.update_officer(conn, officer_id, OfficerPatch(active=False))
-    await _reload(request)
+    await _refresh(request)
     return json_response(out)
 
 
