@@ -71,15 +71,25 @@ async def lock_unit(conn: asyncpg.Connection, unit_code: str) -> None:
 # The one rule of automatic assignment lives in aduan_pick_officer(lock key, unit, the
 # complaint's area codes, its category): at most one row (id, name, load).
 # MATERIALIZED: called once per statement, whatever refers to the pick.
-def _pick_cte(lock_key: str, unit: str, areas: str, category: str, source: str = "") -> str:
+def _pick_cte(lock_key: str, unit: str, areas: str, category: str, source: str = "", where: str = "") -> str:
     return (
         f"pick AS MATERIALIZED (SELECT p.id, p.name, p.load FROM {source}"
-        f"aduan_pick_officer({lock_key}, {unit}, {areas}, {category}) AS p)"
+        f"aduan_pick_officer({lock_key}, {unit}, {areas}, {category}) AS p{where})"
     )
 
 
-# For a new complaint, inside its insert (app.complaints.service.insert_sql).
-PICK_CTES = _pick_cte("$36::int", "$23::text", "$35::text[]", "$6::text")
+# For a new complaint, inside its insert (app.complaints.service.insert_sql). The pick is called
+# only when some active officer of the unit has room at all: a necessary condition of any pick
+# (the function checks the whole rule itself), read as a one-time filter of the statement, so a
+# full unit (the usual state of a busy one) costs an index lookup instead of a PL/pgSQL call.
+PICK_CTES = _pick_cte(
+    "$36::int",
+    "$23::text",
+    "$35::text[]",
+    "$6::text",
+    where=" WHERE EXISTS (SELECT 1 FROM officers o WHERE o.unit_code = $23::text AND o.active"
+    " AND o.role = 'officer' AND o.open_assignments < o.capacity)",
+)
 
 ROUTE_SQL = f"""
 WITH t AS (
