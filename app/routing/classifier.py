@@ -295,34 +295,46 @@ def categorise(
 def _score(words: list[str], model: KeywordModel, matched: dict[str, list[str]] | None) -> dict[str, float]:
     """Category -> score; ``matched`` (when given) gets the keyword entries that counted."""
     # All phrase occurrences, then the longest first claim their words: "motor parkir di trotoar"
-    # is read as "parkir di trotoar" rather than "motor parkir" + "trotoar".
-    found: list[tuple[int, int, _Phrase]] = []
+    # is read as "parkir di trotoar" rather than "motor parkir" + "trotoar". Each occurrence is
+    # (-length, position, sequence, phrase): a plain sort orders them longest first, then by
+    # position, then as found (the sequence is unique, so phrases are never compared).
+    found: list[tuple[int, int, int, _Phrase]] = []
     singles, by_pair, starts = model.singles, model.by_pair, model.starts
     last = len(words) - 1
-    for i in [i for i, w in enumerate(words) if w in starts]:
-        word = words[i]
+    for i, word in enumerate(words):
+        if word not in starts:
+            continue
         if i < last:
-            for phrase in by_pair.get((word, words[i + 1]), ()):
-                k = len(phrase.words)
-                if k == 2 or tuple(words[i : i + k]) == phrase.words:
-                    found.append((k, i, phrase))
-        for phrase in singles.get(word, ()):
-            found.append((1, i, phrase))
+            pairs = by_pair.get((word, words[i + 1]))
+            if pairs:
+                for phrase in pairs:
+                    k = len(phrase.words)
+                    if k == 2 or tuple(words[i : i + k]) == phrase.words:
+                        found.append((-k, i, len(found), phrase))
+        ones = singles.get(word)
+        if ones:
+            for phrase in ones:
+                found.append((-1, i, len(found), phrase))
     scores: dict[str, float] = {}
     if not found:
         return scores
-    found.sort(key=lambda f: (-f[0], f[1]))
-    used = [False] * len(words)
-    claimed: dict[tuple[int, int], bool] = {}
+    found.sort()
+    used: set[int] = set()  # word positions claimed
+    claimed: set[tuple[int, int]] = set()  # (position, -length) of the spans that claimed words
     seen: set[int] = set()  # id() of phrases counted (hashing the dataclass costs more)
-    for k, i, phrase in found:
-        span = (i, k)
+    for neg_k, i, _, phrase in found:
+        span = (i, neg_k)
         if span not in claimed:
-            if any(used[i : i + k]):
-                continue
-            for j in range(i, i + k):
-                used[j] = True
-            claimed[span] = True
+            if neg_k == -1:
+                if i in used:
+                    continue
+                used.add(i)
+            else:
+                positions = range(i, i - neg_k)
+                if not used.isdisjoint(positions):
+                    continue
+                used.update(positions)
+            claimed.add(span)
         # Words claimed by a span count for every category listing that same phrase there.
         if id(phrase) in seen:
             continue
@@ -336,7 +348,12 @@ def _score(words: list[str], model: KeywordModel, matched: dict[str, list[str]] 
 def _decide(scores: dict[str, float], model: KeywordModel) -> tuple[str, float]:
     """The best category (ties: catalogue order) and the confidence in it."""
     order = model.order
-    best = min(scores, key=lambda c: (-scores[c], order.get(c, len(order))))
-    top = scores[best]
-    total = sum(scores.values())
+    last = len(order)
+    best, top, rank, total = "", -1.0, last, 0.0
+    for category, score in scores.items():
+        total += score
+        if score >= top:
+            r = order.get(category, last)
+            if score > top or r < rank:
+                best, top, rank = category, score, r
     return best, round((top / total) * (1 - math.exp(-top / _EVIDENCE_SCALE)), 4)
