@@ -183,8 +183,8 @@ _EVENTS_PLAIN = """e AS (
 # The events get their ids in the order the rows are produced: the VALUES rows in list order
 # (joined to the one row of ``c``), then the UNION ALL's next branch (an INSERT never runs a
 # parallel plan, so its Append runs its branches one after the other). No ORDER BY: its sort
-# cost a quarter of what the hand-over added to the insert (measured in bench/README.md), and
-# test_assignment checks the order created, routed, assigned.
+# was about half of what the routed event added to the insert (bench/README.md, fourth
+# session), and test_assignment checks the order created, routed, assigned.
 _EVENTS_ROUTED = """e AS (
   INSERT INTO complaint_events (complaint_id, kind, actor, to_status, note, public, data)
   SELECT c.id, x.kind, x.actor, x.to_status, x.note, x.public, x.data FROM c CROSS JOIN (VALUES
