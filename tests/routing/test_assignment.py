@@ -401,3 +401,25 @@ async def test_kept_loads_follow_every_change_of_assignee_and_status(client, adm
     other = next(c for c in cs if c["assignee"] == b["id"])
     await db.execute("DELETE FROM complaints WHERE id = $1::uuid", other["id"])
     assert (await _kept_loads(db))[b["id"]] == 2
+
+
+async def test_a_full_unit_assigns_again_once_an_officer_has_room(client, admin, app_key, officer):
+    """The insert calls the pick only when some officer of the unit has room: a full unit's
+    complaints wait, and the first one after an officer closes a complaint is assigned."""
+    await h.setup_routing(client, admin)
+    only = await h.create_officer(client, admin, SUKAMAJU_UNIT, "Satu-satunya", capacity=2)
+    first = [await h.submit(client, app_key, f"Got mampet {i}", location=h.IN_SUKAMAJU) for i in range(3)]
+    assert [c["assignee"] for c in first] == [only["id"], only["id"], None]
+    waiting = await h.submit(client, app_key, "Got mampet lagi", location=h.IN_SUKAMAJU)
+    assert waiting["assignee"] is None and waiting["unit"] == SUKAMAJU_UNIT
+    r = await client.post(
+        f"/v1/complaints/{first[0]['id']}/transitions", json={"status": "rejected"}, headers=officer
+    )
+    assert r.status_code == 200, r.text
+    after = await h.submit(client, app_key, "Got mampet di gang sebelah", location=h.IN_SUKAMAJU)
+    assert after["assignee"] == only["id"]
+    view = await h.full(client, officer, after["id"])
+    assert [e["kind"] for e in view["events"]] == ["created", "routed", "assigned"]
+    # full again: the next one waits
+    again = await h.submit(client, app_key, "Got mampet sekali lagi", location=h.IN_SUKAMAJU)
+    assert again["assignee"] is None
