@@ -69,9 +69,12 @@ def generated(strategy, n=60):
 
 
 def _check(r):
-    assert r.status_code < 500, r.text
+    # The generated body goes into the message: examples are drawn afresh each run (no
+    # Hypothesis database), so a failure must say what was sent to be reproducible.
+    sent = f"{r.request.method} {r.request.url.path} {r.request.content[:2000]!r} -> {r.status_code}"
+    assert r.status_code < 500, f"{sent} {r.text}"
     if r.status_code >= 400:
-        assert r.headers["content-type"].startswith("application/problem+json"), r.text
+        assert r.headers["content-type"].startswith("application/problem+json"), f"{sent} {r.text}"
 
 
 async def test_generated_complaints_never_5xx(client, app_key):
