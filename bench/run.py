@@ -16,8 +16,9 @@
    app secret set); a second one with ``ADUAN_ROUTING_ENABLED=false`` serves the core-intake
    comparison.
 7. ``wrk`` drives each scenario: a 3 s warm-up, then a measured run at 64 connections
-   (throughput) and one at 8 connections (latency); routing on and off then alternate in six
-   5 s runs for their ratio.
+   (throughput) and one at 8 connections (latency). For the ratio of routing on to off, three
+   pairs of fresh processes (on, off) are each warmed and measured alternately (on, off, off,
+   on, 5 s each), then a control pair (off, off) the same way.
 8. A table: requests/s, the ratio to ``GET /healthz`` measured in the same run (the ceiling:
    the same process, middleware and framework, no database), latency, errors, verdict; then
    intake with routing / core intake, the routing outcome, the webhook's answers and the
@@ -80,10 +81,16 @@ AREAS_CSV = SHARED_DATA / "jakarta_admin_areas.csv"
 KELURAHAN_GEOJSON = SHARED_DATA / "jakarta_kelurahan.geojson"
 KECAMATAN_GEOJSON = SHARED_DATA / "jakarta_kecamatan.geojson"
 ROUTING_RATIO_TARGET = 0.80  # intake with routing / core intake (routing off), same run
-# The ratio is judged on interleaved runs (on, off, off, on, on, off): two back-to-back
-# measurements on this shared 2-core machine moved by up to 25 % between identical runs.
-COMPARE_ORDER = ("on", "off", "off", "on", "on", "off")
+# The ratio is judged on interleaved runs (on, off, off, on) of COMPARE_ROUNDS pairs of fresh
+# processes, and the mean of the pairs' ratios: two back-to-back measurements on a shared 2-core
+# machine moved by up to 25 % between identical runs, and two identical routing-off processes
+# measured this way differed by 8 % and 13 % (bench/README.md, fifth session), so one pair of
+# processes cannot tell 0.75 from 0.85. A control pair of two routing-off processes, measured
+# the same way, shows the spread of the run itself.
+COMPARE_ORDER = ("on", "off", "off", "on")
 COMPARE_S = 5
+COMPARE_ROUNDS = 3
+COMPARE_WARMUP_S = 5  # each fresh process, before its pair is measured (statement caches, sub-cells)
 # Area lookup in the bench process: random points in mainland Jakarta (the province's own box,
 # down to -5.10, is mostly sea and the Thousand Islands).
 LOOKUP_BBOX = (-6.38, 106.68, -6.08, 106.98)  # south, west, north, east
@@ -1674,26 +1681,73 @@ def outcome_lines(outcome: dict[str, Any], point_mix: dict[str, Any], staffed: d
     return lines
 
 
-def interleaved(on_base: str, off_base: str, logdir: Path) -> dict[str, Any]:
-    """Throughput of routing on and off at 64 connections, alternated in COMPARE_ORDER (ABBA),
-    so drift of the machine during the comparison falls on both sides alike."""
+def interleaved(
+    on_base: str, off_base: str, logdir: Path, tag: str, scripts: tuple[Path, Path]
+) -> dict[str, Any]:
+    """One pair: throughput of the two processes at 64 connections, alternated in COMPARE_ORDER
+    (ABBA), so drift of the machine during the pair falls on both sides alike. ``scripts``: the
+    wrk script of the "on" side and of the "off" side."""
     runs: dict[str, list[dict[str, Any]]] = {"on": [], "off": []}
-    log(f"  routing on / off interleaved: {' '.join(COMPARE_ORDER)}, {COMPARE_S} s each at 64 connections")
     for n, side in enumerate(COMPARE_ORDER):
-        script = logdir / ("intake_routing.lua" if side == "on" else "intake_core.lua")
+        script = scripts[0] if side == "on" else scripts[1]
         base = on_base if side == "on" else off_base
-        runs[side].append(run_wrk(base, script, 64, COMPARE_S, logdir, f"compare-{n}-{side}"))
+        runs[side].append(run_wrk(base, script, 64, COMPARE_S, logdir, f"{tag}-{n}-{side}"))
     rps = {side: sum(r["rps"] for r in rs) / len(rs) for side, rs in runs.items()}
-    errors = sum(r["non2xx"] + r["socket_errors"] for rs in runs.values() for r in rs)
+    return {
+        "rps_on": [r["rps"] for r in runs["on"]],
+        "rps_off": [r["rps"] for r in runs["off"]],
+        "ratio": rps["on"] / rps["off"] if rps["off"] else 0.0,
+        "errors": sum(r["non2xx"] + r["socket_errors"] for rs in runs.values() for r in rs),
+    }
+
+
+def fresh_pairs(start: Callable[[str, str], Service], logdir: Path) -> dict[str, Any]:
+    """Routing on against routing off on COMPARE_ROUNDS pairs of fresh processes (``start(spec,
+    name)`` starts one), then the control: two routing-off processes, measured the same way.
+
+    Each process is warmed for COMPARE_WARMUP_S with its own script, then the pair is
+    interleaved and both are stopped. The verdict's ratio is the mean of the pairs' ratios."""
+    on_script, off_script = logdir / "intake_routing.lua", logdir / "intake_core.lua"
+    log(
+        f"  routing on / off: {COMPARE_ROUNDS} pairs of fresh processes, each warmed {COMPARE_WARMUP_S} s, "
+        f"then {' '.join(COMPARE_ORDER)}, {COMPARE_S} s each at 64 connections; then the control pair (off / off)"
+    )
+
+    def pair(tag: str, specs: tuple[str, str], scripts: tuple[Path, Path]) -> dict[str, Any]:
+        a = start(specs[0], f"serve-{tag}-a")
+        try:
+            b = start(specs[1], f"serve-{tag}-b")
+            try:
+                run_wrk(a.base, scripts[0], 64, COMPARE_WARMUP_S, logdir, f"{tag}-warmup-a")
+                run_wrk(b.base, scripts[1], 64, COMPARE_WARMUP_S, logdir, f"{tag}-warmup-b")
+                result = interleaved(a.base, b.base, logdir, tag, scripts)
+            finally:
+                b.stop()
+        finally:
+            a.stop()
+        log(
+            f"    {tag}: {result['ratio']:.2f} (a {' '.join(f'{x:,.0f}' for x in result['rps_on'])}, "
+            f"b {' '.join(f'{x:,.0f}' for x in result['rps_off'])} req/s)"
+        )
+        return result
+
+    rounds = [pair(f"pair{i + 1}", ("main", "core"), (on_script, off_script)) for i in range(COMPARE_ROUNDS)]
+    control = pair("control", ("core", "core"), (off_script, off_script))
+    ratios = [r["ratio"] for r in rounds]
+    on = [x for r in rounds for x in r["rps_on"]]
+    off = [x for r in rounds for x in r["rps_off"]]
     return {
         "order": COMPARE_ORDER,
         "seconds_each": COMPARE_S,
-        "rps_on": [r["rps"] for r in runs["on"]],
-        "rps_off": [r["rps"] for r in runs["off"]],
-        "routing_on_rps": rps["on"],
-        "routing_off_rps": rps["off"],
-        "ratio": rps["on"] / rps["off"] if rps["off"] else 0.0,
-        "errors": errors,
+        "rounds": rounds,
+        "ratios": ratios,
+        "rps_on": on,
+        "rps_off": off,
+        "routing_on_rps": sum(on) / len(on),
+        "routing_off_rps": sum(off) / len(off),
+        "ratio": sum(ratios) / len(ratios),
+        "errors": sum(r["errors"] for r in rounds),
+        "control": control,
     }
 
 
@@ -1956,6 +2010,12 @@ def main(argv: list[str] | None = None) -> int:
             svc.start()
         return services[name]
 
+    def fresh_service(spec: str, name: str) -> Service:
+        """A new process of ``spec`` for the routing comparison; the caller stops it."""
+        svc = Service(database_url, admin_key, logdir, name=name, env=specs[spec])
+        svc.start()
+        return svc
+
     def stop_all() -> dict[str, int | None]:
         return {name: svc.stop() for name, svc in services.items()}
 
@@ -1993,8 +2053,8 @@ def main(argv: list[str] | None = None) -> int:
             }
             results.append(run_scenario(sc, sctx, args.duration, logdir))
             if "compare_with" in sc:
-                other = next(x for x in SCENARIOS if x["name"] == sc["compare_with"])
-                compare = interleaved(service(other.get("service", "main")).base, svc.base, logdir)
+                # both scenarios' wrk scripts are in logdir by now (the routing one ran first)
+                compare = fresh_pairs(fresh_service, logdir)
             if name != "main" and last_use[name] == i:
                 # its 20 pooled connections and its memory leave the machine before the next scenario
                 code = svc.stop()
@@ -2051,10 +2111,11 @@ def main(argv: list[str] | None = None) -> int:
     log("")
     log(
         f"intake with routing / core intake: {comparison['ratio']:.2f} (target >= {ROUTING_RATIO_TARGET:.2f}): "
-        f"{comparison['verdict']}; interleaved {' '.join(COMPARE_ORDER)} at 64 connections, {COMPARE_S} s each: "
-        f"on {' '.join(f'{x:,.0f}' for x in comparison['rps_on'])}, off "
-        f"{' '.join(f'{x:,.0f}' for x in comparison['rps_off'])} req/s"
+        f"{comparison['verdict']}; the mean of {len(comparison['ratios'])} pairs of fresh processes "
+        f"({' '.join(f'{x:.2f}' for x in comparison['ratios'])}), each {' '.join(COMPARE_ORDER)} at 64 connections, "
+        f"{COMPARE_S} s each"
         + (f", {comparison['errors']} errors" if comparison["errors"] else "")
+        + f"; control pair, routing off against routing off: {comparison['control']['ratio']:.2f}"
         + f" (the table's two runs alone: {comparison['single_run_ratio']:.2f})"
     )
     for line in outcome_lines(outcome, point_mix, staffed):
