@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import logging
 import os
@@ -39,6 +40,17 @@ def migrate(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def current_revision(url: str) -> str:
+    """The database's revision as ``alembic current`` gives it ("0007 (head)"); "" when no
+    migration has run."""
+    from alembic import command
+
+    cfg = alembic_config(url)
+    cfg.stdout = io.StringIO()
+    command.current(cfg)
+    return ", ".join(line.strip() for line in cfg.stdout.getvalue().splitlines() if line.strip())
+
+
 def downgrade(url: str, revision: str) -> None:
     from alembic import command
 
@@ -51,8 +63,15 @@ def database_url() -> str:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    migrate(database_url(), args.revision)
-    print("migrated to", args.revision)
+    url = database_url()
+    before = current_revision(url)
+    migrate(url, args.revision)
+    after = current_revision(url)
+    # ``upgrade`` never goes down: a target at or below the current revision changes nothing.
+    if after == before:
+        print(f"nothing to apply for {args.revision}: the database is at {after or 'no revision'}")
+    else:
+        print(f"migrated from {before or 'an empty database'} to {after}")
     return 0
 
 
