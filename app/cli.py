@@ -88,13 +88,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # action that kills the process before atexit stops the embedded PostgreSQL. Exit
     # normally instead, so `docker stop`/systemd stop it as cleanly as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    settings = get_settings()
     uvicorn.run(
         app,
         host=args.host,
         port=args.port,
-        log_level=get_settings().log_level.lower(),
+        log_level=settings.log_level.lower(),
         access_log=not args.no_access_log,
+        # The client address (rate limits, logs) comes from X-Forwarded-For/-Proto only when the
+        # connection comes from one of these (the reverse proxy); anyone else could forge it.
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        # An idle keep-alive connection is closed after this; past limit_concurrency connections or
+        # requests in flight, new requests get 503 instead of exhausting memory and file handles.
+        timeout_keep_alive=settings.keep_alive_timeout_s,
+        limit_concurrency=settings.limit_concurrency or None,
+        # SIGTERM: requests in flight get this long to finish, then connections are closed.
+        timeout_graceful_shutdown=settings.graceful_shutdown_timeout_s,
     )
     return 0
 

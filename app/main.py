@@ -29,7 +29,9 @@ from app.complaints.schemas import ApiKeyIn, CommentIn, ComplaintIn, TransitionI
 from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine, resolve_database_url
 from app.core.errors import PROBLEM_SCHEMA, install_error_handlers, problems
-from app.core.http import BodyLimitMiddleware, install_request_invalid_handler, json_response
+from app.core.http import UPLOAD_TYPES, BodyLimitMiddleware, install_request_invalid_handler, json_response
+from app.core.middleware import SecurityHeadersMiddleware, install_cors
+from app.core.ratelimit import install_rate_limits
 from app.routing import sweeper
 from app.routing.placement import Placer
 from app.routing.router import BODY_MODELS as ROUTING_BODY_MODELS
@@ -133,15 +135,22 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     install_error_handlers(app)
     install_request_invalid_handler(app)
     install_channel_errors(app)
+    # Middleware, innermost first (each add wraps the ones before): body limits and timeout,
+    # rate limits, CORS (so that a browser can read a 429), security headers on every answer.
     app.add_middleware(
         BodyLimitMiddleware,
         default_limit=settings.max_body_bytes,
         limits={
-            "/v1/channels/jaki": 30 * 1024 * 1024,
-            "/v1/channels/email": 26 * 1024 * 1024,
-            "/v1/areas/import": 32 * 1024 * 1024,
+            "/v1/channels/jaki": (30 * 1024 * 1024, UPLOAD_TYPES),
+            "/v1/channels/email": (26 * 1024 * 1024, UPLOAD_TYPES),
+            # GeoJSON boundaries of every kelurahan: the one JSON body allowed to be large.
+            "/v1/areas/import": (32 * 1024 * 1024, None),
         },
+        timeout=settings.body_timeout_s,
     )
+    install_rate_limits(app, settings)
+    install_cors(app, settings.cors_origins)
+    app.add_middleware(SecurityHeadersMiddleware)
 
     for r in (
         complaints_router,

@@ -42,6 +42,25 @@ class Settings(BaseSettings):
     sla_sweep_interval_s: float = Field(default=60.0, alias="ADUAN_SLA_SWEEP_INTERVAL")
     log_level: str = Field(default="INFO", alias="ADUAN_LOG_LEVEL")
 
+    # Limits for a service on the internet (README "Limits").
+    # Seconds the service waits for the next chunk of a request body before answering 408.
+    body_timeout_s: float = Field(default=30.0, alias="ADUAN_BODY_TIMEOUT")
+    # Rate limits ("N/second|minute|hour"; empty turns that bucket off). memory:// counts per
+    # process: several processes must share async+redis://host:6379 to share the counts.
+    rate_limit_enabled: bool = Field(default=True, alias="ADUAN_RATE_LIMIT_ENABLED")
+    rate_limit_storage: str = Field(default="memory://", alias="ADUAN_RATE_LIMIT_STORAGE")
+    rate_limit_key_prefix: str = Field(default="aduan", alias="ADUAN_RATE_LIMIT_KEY_PREFIX")
+    rate_limit_public: str = Field(default="300/minute", alias="ADUAN_RATE_LIMIT_PUBLIC")
+    rate_limit_api_key: str = Field(default="6000/minute", alias="ADUAN_RATE_LIMIT_API_KEY")
+    rate_limit_webhook: str = Field(default="12000/minute", alias="ADUAN_RATE_LIMIT_WEBHOOK")
+    # Browser origins allowed to call the API (comma-separated); empty: no CORS headers at all.
+    cors_origins: str = Field(default="", alias="ADUAN_CORS_ORIGINS")
+    # uvicorn, for `aduan serve`.
+    keep_alive_timeout_s: int = Field(default=5, alias="ADUAN_KEEP_ALIVE_TIMEOUT")
+    limit_concurrency: int | None = Field(default=1000, alias="ADUAN_LIMIT_CONCURRENCY")
+    graceful_shutdown_timeout_s: int = Field(default=20, alias="ADUAN_GRACEFUL_SHUTDOWN_TIMEOUT")
+    forwarded_allow_ips: str = Field(default="127.0.0.1", alias="ADUAN_FORWARDED_ALLOW_IPS")
+
     @property
     def media_path(self) -> Path:
         return self.media_dir or (self.data_dir / "media")

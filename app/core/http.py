@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any, TypeVar
 
@@ -98,60 +99,127 @@ def json_body_schema(
     return {"requestBody": {"required": required, "content": {"application/json": content}}}
 
 
-class BodyLimitMiddleware:
-    """413 before reading a body over the limit (by Content-Length, or while streaming).
+# Bodies that are uploads: photos and mail. Only these get a path's larger limit; a JSON body
+# costs ~10 times its size in memory once parsed, so JSON keeps the JSON limit everywhere a
+# path does not say otherwise (the GeoJSON area import does).
+UPLOAD_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded", "message/rfc822"})
 
-    Limits are per path prefix: photo uploads and mail with attachments need
-    more than the 1 MiB that every JSON endpoint gets.
+
+class BodyTimeout(AppError):
+    status, slug, title = 408, "body-timeout", "The request body did not arrive in time"
+
+
+class BodyLimitMiddleware:
+    """413 before reading a body over its limit (by Content-Length, or while streaming), and
+    408 when the next chunk of a body does not arrive within ``timeout`` seconds, so a client
+    that sends headers and then trickles (or withholds) its body cannot hold a request forever.
+
+    The limit depends on the path prefix and the content type: ``limits`` maps a prefix to
+    ``(limit, content types)`` (``None``: any type); any other body gets ``default_limit``.
+    Either answer closes the connection: the rest of that body is never read.
     """
 
-    def __init__(self, app: ASGIApp, default_limit: int, limits: dict[str, int] | None = None):
+    def __init__(
+        self,
+        app: ASGIApp,
+        default_limit: int,
+        limits: dict[str, tuple[int, frozenset[str] | None]] | None = None,
+        timeout: float | None = 30.0,
+    ):
         self.app = app
         self.default_limit = default_limit
-        self.limits = sorted((limits or {}).items(), key=lambda kv: -len(kv[0]))
+        self.limits = sorted(
+            ((prefix, limit, types) for prefix, (limit, types) in (limits or {}).items()),
+            key=lambda rule: -len(rule[0]),
+        )
+        self.timeout = timeout if timeout and timeout > 0 else None
 
-    def limit_for(self, path: str) -> int:
-        for prefix, limit in self.limits:
+    def limit_for(self, path: str, content_type: str | None = None) -> int:
+        ctype = (content_type or "").split(";", 1)[0].strip().lower()
+        for prefix, limit, types in self.limits:
             if path.startswith(prefix):
-                return limit
+                if types is None or ctype in types:
+                    return limit
+                break
         return self.default_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        limit = self.limit_for(scope["path"])
+        length = -1
+        content_type = None
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
                     length = int(value)
                 except ValueError:
                     length = -1
-                if length > limit:
-                    await self._reject(scope, receive, send, limit)
-                    return
-                break
+            elif name == b"content-type":
+                content_type = value.decode("latin-1")
+        limit = self.limit_for(scope["path"], content_type)
+        if length > limit:
+            await self._problem(PayloadTooLarge(self._too_large(limit, scope)), scope, receive, send)
+            return
+        timeout = self.timeout
         received = 0
-        too_large = False
+        body_done = False
+        failure: AppError | None = None
+        started = replaced = False
 
         async def limited_receive() -> Message:
-            nonlocal received, too_large
-            message = await receive()
+            nonlocal received, body_done, failure
+            if body_done:  # after the body only a disconnect can come, whenever the client leaves
+                return await receive()
+            try:
+                if timeout is None:
+                    message = await receive()
+                else:
+                    async with asyncio.timeout(timeout):
+                        message = await receive()
+            except TimeoutError:
+                failure = BodyTimeout(f"no part of the body arrived within {timeout:g} s")
+                raise failure from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    too_large = True
-                    raise PayloadTooLarge(f"the body is over {limit} bytes")
+                    failure = PayloadTooLarge(self._too_large(limit, scope))
+                    raise failure
+                body_done = not message.get("more_body", False)
             return message
 
-        await self.app(scope, limited_receive, send)
+        async def guarded_send(message: Message) -> None:
+            # Whatever the endpoint made of the failure (its own 400, a wrapped exception), the
+            # client gets the 413 or 408 that says what happened.
+            nonlocal started, replaced
+            if message["type"] == "http.response.start":
+                started = True
+                if failure is not None:
+                    replaced = True
+                    await self._problem(failure, scope, receive, send)
+                    return
+            if not replaced:
+                await send(message)
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if failure is None or started:
+                raise
+            await self._problem(failure, scope, receive, send)
+
+    @staticmethod
+    def _too_large(limit: int, scope: Scope) -> str:
+        return f"the body is over the limit of {limit} bytes for {scope['path']} with its content type"
+
+    @staticmethod
+    async def _problem(error: AppError, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(
-            413,
-            PayloadTooLarge.title,
-            f"the body is over the limit of {limit} bytes for {scope['path']}",
-            slug=PayloadTooLarge.slug,
+            error.status,
+            error.title,
+            error.detail,
+            slug=error.slug,
             instance=scope["path"],
+            headers={"Connection": "close"},
         )
         await response(scope, receive, send)

@@ -1,0 +1,247 @@
+"""Rate limits per API key and per client address, shared by every process through one storage.
+
+Three buckets; each request counts against exactly one:
+
+- ``webhook``: the signed platform endpoints (X, Meta, Mailgun, Twilio, the SMS aggregator,
+  LAPOR!), per client address. Platforms deliver from a few addresses and in bursts exactly
+  when a flood makes citizens write, so they get their own, much higher bucket: the public
+  limit would starve them, and public traffic cannot use up theirs. They are not exempt: the
+  middleware cannot check a signature without the body and the secret, so an exemption by path
+  would be an open door to anyone who posts junk there.
+- ``api_key``: a request with ``Authorization: Bearer``, keyed by a hash of the token (never the
+  token), without any database lookup.
+- ``public``: everything else, per client address (``request.client.host``; behind a proxy,
+  uvicorn's proxy headers decide it).
+
+A token the service does not know costs a database lookup before its 401, and a fresh random
+token would be a fresh bucket; so every 401 is also charged to the address's public bucket, and
+an address that has used that up gets 429 for keyed requests too, without a lookup, until its
+window frees.
+
+The strategy is the sliding window counter: two counters per bucket (constant memory and one
+storage call per request, however high the limit: the webhook bucket allows thousands a
+minute), and no burst of twice the limit at a window's edge as a fixed window allows. Its count
+is an approximation (the previous window is weighted by how much of it still overlaps); the
+moving window is exact but keeps one entry per request within the window.
+
+If the storage fails (Redis down or slow), requests pass: one warning line when it fails, one
+when it is back, and no attempt for ``RETRY_AFTER_FAILURE_S`` so that a dead Redis costs no
+connect timeout per request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import Storage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.storage import storage_from_string
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.errors import problem_response
+
+log = logging.getLogger("aduan.ratelimit")
+
+# The endpoints that platforms call, signed with their own secrets (not API keys).
+WEBHOOK_PATHS = frozenset(
+    {
+        "/v1/channels/twitter/webhook",
+        "/v1/channels/facebook/webhook",
+        "/v1/channels/governor-social/webhook",
+        "/v1/channels/whatsapp/webhook",
+        "/v1/channels/email/inbound",
+        "/v1/channels/sms/twilio",
+        "/v1/channels/sms/inbound",
+        "/v1/channels/lapor/webhook",
+    }
+)
+# Probes of a load balancer or an orchestrator come often and from one address.
+EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
+RETRY_AFTER_FAILURE_S = 5.0
+# Redis answers in well under a millisecond; one that does not within these is treated as down.
+REDIS_TIMEOUT_S = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    name: str
+    item: RateLimitItem
+    policy: bytes  # the RateLimit-Policy header value, made once
+
+    @classmethod
+    def parse(cls, name: str, spec: str | None) -> Bucket | None:
+        if not spec or not spec.strip():
+            return None
+        try:
+            item = parse(spec)
+        except ValueError:
+            raise ValueError(
+                f"ADUAN_RATE_LIMIT_{name.upper()}: {spec!r} is not a rate like 300/minute"
+            ) from None
+        policy = f'"{name}";q={item.amount};w={item.get_expiry()}'.encode()
+        return cls(name, item, policy)
+
+
+def make_storage(url: str, key_prefix: str) -> Storage:
+    """``memory://`` (per process) or ``redis://``/``async+redis://host:port/db`` (shared)."""
+    if not url.startswith("async+"):
+        url = "async+" + url
+    options: dict[str, object] = {}
+    if url.startswith(("async+redis", "async+rediss", "async+valkey")):
+        options = {
+            "implementation": "redispy",
+            "key_prefix": key_prefix,
+            "socket_timeout": REDIS_TIMEOUT_S,
+            "socket_connect_timeout": REDIS_TIMEOUT_S,
+        }
+    storage = storage_from_string(url, **options)  # type: ignore[arg-type]
+    if not isinstance(storage, Storage):
+        raise ValueError(f"ADUAN_RATE_LIMIT_STORAGE: {url!r} is not an async storage")
+    return storage
+
+
+def token_id(token: bytes) -> str:
+    """What names a key's bucket: a short keyed hash of the token, neither the token nor the
+    hash the database stores."""
+    return hashlib.blake2b(token, digest_size=12, key=b"aduan-rate-limit").hexdigest()
+
+
+class RateLimitMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        storage: Storage,
+        public: Bucket | None,
+        api_key: Bucket | None,
+        webhook: Bucket | None,
+    ):
+        self.app = app
+        self.storage = storage
+        self.limiter = SlidingWindowCounterRateLimiter(storage)
+        self.public = public
+        self.api_key = api_key
+        self.webhook = webhook
+        self._down_until = 0.0  # monotonic; while in the future, the storage is not asked
+        self._down = False
+        # Addresses whose public bucket is used up by failed authentications: monotonic deadline.
+        self._blocked: dict[str, float] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in EXEMPT_PATHS:
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        address = client[0] if client else "unknown"
+        keyed = False
+        if scope["path"] in WEBHOOK_PATHS:
+            bucket, ident = self.webhook, address
+        else:
+            bucket, ident = self.public, address
+            for name, value in scope["headers"]:
+                if name == b"authorization":
+                    scheme, _, token = value.partition(b" ")
+                    token = token.strip()
+                    if scheme.lower() == b"bearer" and token:
+                        keyed = True
+                        bucket, ident = self.api_key, token_id(token)
+                    break
+        if keyed and self._blocked:
+            until = self._blocked.get(address)
+            if until is not None:
+                wait = until - time.monotonic()
+                if wait > 0 and self.public is not None:  # only the public bucket blocks
+                    await self._too_many(self.public, math.ceil(wait), scope, receive, send)
+                    return
+                del self._blocked[address]
+        if bucket is None:
+            await self.app(scope, receive, send)
+            return
+        if not await self._hit(bucket, ident):
+            await self._too_many(bucket, await self._retry_after(bucket, ident), scope, receive, send)
+            return
+
+        policy = bucket.policy
+        status = 0
+
+        async def send_with_policy(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), (b"ratelimit-policy", policy)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_policy)
+        if status == 401 and keyed and self.public is not None:
+            # The answer has gone; charging the address now costs the client nothing.
+            if not await self._hit(self.public, address):
+                if len(self._blocked) > 10_000:
+                    now = time.monotonic()
+                    self._blocked = {a: t for a, t in self._blocked.items() if t > now}
+                wait = await self._retry_after(self.public, address)
+                self._blocked[address] = time.monotonic() + wait
+
+    async def _hit(self, bucket: Bucket, ident: str) -> bool:
+        if self._down_until and time.monotonic() < self._down_until:
+            return True
+        try:
+            allowed = await self.limiter.hit(bucket.item, bucket.name, ident)
+        except Exception as exc:  # fail open: a limiter outage must not become the service's
+            self._down_until = time.monotonic() + RETRY_AFTER_FAILURE_S
+            if not self._down:
+                self._down = True
+                log.warning(
+                    "rate-limit storage unavailable (%s); requests pass unlimited until it is back",
+                    type(exc).__name__,
+                )
+            return True
+        if self._down:
+            self._down = False
+            self._down_until = 0.0
+            log.warning("rate-limit storage is back; limits apply again")
+        return allowed
+
+    async def _retry_after(self, bucket: Bucket, ident: str) -> int:
+        try:
+            stats = await self.limiter.get_window_stats(bucket.item, bucket.name, ident)
+            return max(1, math.ceil(stats.reset_time - time.time()))
+        except Exception:  # the hit worked a moment ago; a guess is better than nothing
+            return max(1, math.ceil(bucket.item.get_expiry() / bucket.item.amount))
+
+    @staticmethod
+    async def _too_many(bucket: Bucket, retry_after: int, scope: Scope, receive: Receive, send: Send) -> None:
+        item = bucket.item
+        response = problem_response(
+            429,
+            "Too many requests",
+            f"over the limit of {item.amount} requests per {item.get_expiry()} s for this "
+            f"{'API key' if bucket.name == 'api_key' else 'client address'}; retry after {retry_after} s",
+            slug="rate-limited",
+            instance=scope["path"],
+            headers={
+                "Retry-After": str(retry_after),
+                "RateLimit-Policy": bucket.policy.decode(),
+                "RateLimit": f'"{bucket.name}";r=0;t={retry_after}',
+            },
+        )
+        await response(scope, receive, send)
+
+
+def install_rate_limits(app, settings) -> None:  # type: ignore[no-untyped-def]
+    """Add the middleware to ``app`` as ``settings`` say (nothing when turned off)."""
+    if not settings.rate_limit_enabled:
+        return
+    buckets = {
+        "public": Bucket.parse("public", settings.rate_limit_public),
+        "api_key": Bucket.parse("api_key", settings.rate_limit_api_key),
+        "webhook": Bucket.parse("webhook", settings.rate_limit_webhook),
+    }
+    if not any(buckets.values()):
+        return
+    storage = make_storage(settings.rate_limit_storage, settings.rate_limit_key_prefix)
+    app.add_middleware(RateLimitMiddleware, storage=storage, **buckets)
