@@ -35,7 +35,8 @@ def test_nik_plausibility(nik: str, plausible: bool) -> None:
     ("text", "expected"),
     [
         ("NIK saya 3171014101900001, tolong", [("nik", "3171014101900001")]),
-        ("nomor pesanan 1234567890123456", []),  # 16 digits, but the day would be 78
+        # 16 digits that are no NIK (the day would be 78) are still masked: card, KK, account
+        ("nomor pesanan 1234567890123456", [("number16", "1234567890123456")]),
         ("hubungi 081311110000", [("phone", "081311110000")]),
         ("hubungi 0813-1111-0000 ya", [("phone", "0813-1111-0000")]),
         ("WA +62 813 1111 0000.", [("phone", "+62 813 1111 0000")]),
@@ -45,7 +46,8 @@ def test_nik_plausibility(nik: str, plausible: bool) -> None:
         ("kantor (021) 3822255", [("phone", "(021) 3822255")]),
         ("tanggal 2026-03-01 pukul 10.12, Rp 150.000", []),
         ("kode 08123", []),  # too short
-        ("id 0813111100001234567", []),  # digits run on: not a phone
+        # digits run on: not a phone, but a 16-digit run inside a longer one
+        ("id 0813111100001234567", [("number16", "0813111100001234567")]),
         (
             "NIK 3171010101900001 HP 08111272206",
             [("nik", "3171010101900001"), ("phone", "08111272206")],
