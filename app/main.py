@@ -86,6 +86,15 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         except Exception as exc:  # the service starts even if the database is late
             log.warning("could not load the catalogue at start-up: %s", type(exc).__name__)
         app.state.pipeline = Pipeline(app.state.db, app.state.placer)
+        from app.core import media_links
+
+        try:
+            async with app.state.db.raw() as conn:
+                key = await media_links.load_key(conn, settings.secret_key)
+            app.state.media_signer = media_links.MediaSigner(key, settings.media_link_ttl_s)
+        except Exception as exc:  # as above: start anyway, with links valid on this process only
+            log.warning("could not load the media link key: %s", type(exc).__name__)
+            app.state.media_signer = media_links.process_local_signer(settings.media_link_ttl_s)
         background = [asyncio.create_task(_housekeeping_forever(app), name="housekeeping")]
         # The SLA sweeper (at risk, breaches, escalation); ADUAN_SLA_SWEEP_INTERVAL <= 0 turns it off.
         sla_task = sweeper.start(app.state.db, settings.sla_sweep_interval_s)

@@ -675,12 +675,44 @@ async def jaki_report(request: Request) -> Response:
         },
         **problems(404),
     },
+    description=(
+        "A file attached to a public complaint is served to anyone and cached for a day. The "
+        "attachments of secret and anonymous complaints only through the signed, short-lived link "
+        "that an authorised view hands out (`?expires=&sig=`, `ADUAN_MEDIA_LINK_TTL` seconds). "
+        "Without one, or with an expired or altered one, the answer is 404, exactly as for a file "
+        "that does not exist."
+    ),
 )
-async def get_media(request: Request, name: str) -> Response:
-    path = request.app.state.storage.path_of(name)
+async def get_media(
+    request: Request,
+    name: str,
+    expires: Annotated[str | None, Query(description="Signed links: the Unix time the link expires")] = None,
+    sig: Annotated[str | None, Query(description="Signed links: HMAC-SHA256 of path and expiry, hex")] = None,
+) -> Response:
+    from app.core.media_links import is_public_file
+
+    storage = request.app.state.storage
+    if not storage.is_name(name):
+        raise NotFound(f"no file {name}")
+    url_path = storage.url_of(name)
+    signer = getattr(request.app.state, "media_signer", None)
+    # A bad signature is not an error of its own: the file may still be public, and a
+    # distinct answer would confirm that a private file exists.
+    if signer is not None and sig is not None and signer.verify(url_path, expires, sig):
+        cache = "private, no-store"
+    else:
+        # Asked before looking at the disk, so a private file answers like a missing one in
+        # time too.
+        async with request.app.state.db.raw() as conn:
+            public = await is_public_file(conn, url_path)
+        if not public:
+            raise NotFound(f"no file {name}")
+        cache = "public, max-age=86400, immutable"
+    path = storage.path_of(name)
     if path is None:
         raise NotFound(f"no file {name}")
-    return FileResponse(path, headers={"Cache-Control": "public, max-age=86400, immutable"})
+    # X-Content-Type-Options: nosniff comes from the security-headers middleware, on every answer.
+    return FileResponse(path, headers={"Cache-Control": cache})
 
 
 # --------------------------------------------------------------------------- inbound review (admin)

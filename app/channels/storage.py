@@ -1,7 +1,10 @@
 """Where uploaded files go: an interface with a local-disk default.
 
 Files are content-addressed (sha256), so a retried upload stores nothing new
-and yields the same URL. ``GET /v1/media/{name}`` serves them.
+and yields the same URL. ``GET /v1/media/{name}`` serves them: to anyone when a
+public complaint holds the file, else only through a signed link
+(``app.core.media_links``), since a guessable or leaked URL must not open the
+photo of a secret complaint.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Protocol
@@ -22,6 +26,8 @@ PHOTO_SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "image/webp": (b"RIFF",),
     "image/heic": (b"\x00\x00\x00",),
 }
+# What ``save`` names a file: the sha256 digest and a short extension.
+_NAME_RE = re.compile(r"[0-9a-f]{64}(?:\.[A-Za-z0-9]{1,8})?")
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/heic": ".heic"}
 
 
@@ -42,6 +48,10 @@ class Storage(Protocol):
     def save(self, data: bytes, *, media_type: str | None, filename: str | None) -> AttachmentDraft: ...
 
     def path_of(self, name: str) -> Path | None: ...
+
+    def url_of(self, name: str) -> str: ...
+
+    def is_name(self, name: str) -> bool: ...
 
 
 class LocalStorage:
@@ -68,6 +78,15 @@ class LocalStorage:
         return AttachmentDraft(
             url=self.url_prefix + name, media_type=media_type, size=len(data), filename=filename
         )
+
+    def url_of(self, name: str) -> str:
+        """The URL complaints store for the file ``name`` (what links are signed over)."""
+        return self.url_prefix + name
+
+    def is_name(self, name: str) -> bool:
+        """Whether ``name`` could be a file this storage made (a digest and an extension):
+        anything else is answered without touching the disk or the database."""
+        return _NAME_RE.fullmatch(name) is not None
 
     def path_of(self, name: str) -> Path | None:
         if "/" in name or name.startswith(".") or not name[:64].isalnum():

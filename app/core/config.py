@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, alias="ADUAN_MAX_BODY_BYTES")
     sla_sweep_interval_s: float = Field(default=60.0, alias="ADUAN_SLA_SWEEP_INTERVAL")
     log_level: str = Field(default="INFO", alias="ADUAN_LOG_LEVEL")
+    # Signs short-lived links to the photos of secret and anonymous complaints; unset, a key
+    # is generated once and kept in the database so that every process shares it.
+    secret_key: SecretStr | None = Field(default=None, alias="ADUAN_SECRET_KEY")
+    media_link_ttl_s: int = Field(default=900, gt=0, alias="ADUAN_MEDIA_LINK_TTL")
 
     # Limits for a service on the internet (README "Limits").
     # Seconds the service waits for the next chunk of a request body before answering 408.
