@@ -9,8 +9,11 @@ network.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 Privacy = Literal["public", "anonymous", "secret"]
@@ -187,3 +190,229 @@ class Adapter(Protocol):
     code: str
 
     def parse(self, delivery: Delivery) -> list[Outcome]: ...
+
+
+# --------------------------------------------------------------------------- hostile platform input
+#
+# A verified delivery is authentic, not well-formed: a tweet may carry U+0000, a mail 8-bit
+# bytes in its headers, an SMS gateway a stray 0xff. PostgreSQL text takes neither NUL nor
+# invalid UTF-8 (nor Python's lone surrogates), and the columns have lengths. Nothing of
+# this is a reason to lose a citizen's complaint, so adapters decode leniently
+# (``load_json``) and the pipeline cleans every outcome (``sanitize_outcome``) before it
+# touches the database.
+
+# Column lengths that platform values are fitted into (migrations).
+KEY_MAX = 500  # complaints.external_id, inbound_events.event_id, complaint_threads.key
+GROUP_KEY_MAX = 200  # message_fragments.group_key
+TITLE_MAX = 300
+ADDRESS_MAX = 500
+NAME_MAX = 200
+EMAIL_MAX = 320
+NIK_MAX = 16
+PHONE_MAX = 40  # before normalisation to E.164 (20)
+HANDLE_KIND_MAX = 40
+HANDLE_MAX = 320
+LANGUAGE_MAX = 10
+CATEGORY_MAX = 40
+# A source timestamp outside this range is a platform's bug; the complaint keeps the time it
+# reached us instead (and the original in metadata), rather than failing or breaking the SLA
+# arithmetic.
+EARLIEST_SOURCE_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+SOURCE_TIME_SKEW = timedelta(days=1)
+
+
+def load_json(body: bytes) -> Any:
+    """A platform's JSON body, tolerating invalid UTF-8 (replaced by U+FFFD).
+
+    Raises ``AdapterError`` when it is not JSON, or nests absurdly deep.
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = body.decode("utf-8", "replace")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise AdapterError(f"body is not JSON: {str(exc)[:200]}") from None
+
+
+def clean_text(value: str) -> str:
+    """``value`` as PostgreSQL text can hold it: no NUL, no lone surrogates."""
+    if value.isascii():
+        return value.replace("\x00", "") if "\x00" in value else value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        try:  # bytes smuggled in by surrogateescape (8-bit mail headers): decode them as UTF-8
+            value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        except UnicodeEncodeError:  # other lone surrogates (a JSON "\\ud800"): replace them
+            value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return value.replace("\x00", "")
+
+
+def clean_value(value: Any) -> Any:
+    """``clean_text`` through dicts, lists and tuples (metadata, jsonb); non-finite floats,
+    which JSON cannot carry, become None."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(str(k)): clean_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_value(v) for v in value]
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    return value
+
+
+def fit_key(value: str | None, limit: int = KEY_MAX) -> str | None:
+    """A source id or thread key as stored (``limit`` characters): a longer one becomes its
+    digest, the same every time, so that redeliveries and replies still find it."""
+    if value is None:
+        return None
+    value = clean_text(value)
+    if len(value) <= limit:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
+
+
+def _fit(value: str | None, limit: int) -> str | None:
+    if value is None:
+        return None
+    value = clean_text(value)
+    return value[:limit] if len(value) > limit else value
+
+
+def _fit_or_drop(value: str | None, limit: int) -> str | None:
+    """An identity that cannot be cut without becoming someone else's: kept whole or dropped."""
+    if value is None:
+        return None
+    value = clean_text(value)
+    return value if len(value) <= limit else None
+
+
+def _source_time(value: datetime | None, metadata: dict[str, Any]) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        sane = EARLIEST_SOURCE_TIME <= value <= datetime.now(UTC) + SOURCE_TIME_SKEW
+    except OverflowError:
+        sane = False
+    if sane:
+        return value
+    metadata["source_time_ignored"] = value.isoformat()
+    return None
+
+
+def _location(loc: LocationDraft | None) -> LocationDraft | None:
+    if loc is None:
+        return None
+    finite = all(isinstance(v, int | float) and v == v and abs(v) != float("inf") for v in (loc.lat, loc.lon))
+    if not finite or not (-90 <= loc.lat <= 90 and -180 <= loc.lon <= 180):
+        return None  # a point that is nowhere is no point
+    accuracy = loc.accuracy_m
+    if accuracy is not None and not (isinstance(accuracy, int | float) and 0 <= accuracy <= 1e7):
+        accuracy = None
+    return dataclasses.replace(loc, accuracy_m=accuracy, address=_fit(loc.address, ADDRESS_MAX))
+
+
+def _reporter(rep: ReporterDraft | None) -> ReporterDraft | None:
+    if rep is None:
+        return None
+    handles = {}
+    for kind, handle in (rep.handles or {}).items():
+        kind, handle = clean_text(str(kind)), _fit_or_drop(str(handle), HANDLE_MAX)
+        if handle and 0 < len(kind) <= HANDLE_KIND_MAX:
+            handles[kind] = handle
+    return ReporterDraft(
+        name=_fit(rep.name, NAME_MAX),
+        phone=_fit_or_drop(rep.phone, PHONE_MAX),
+        email=_fit_or_drop(rep.email, EMAIL_MAX),
+        nik=_fit_or_drop(rep.nik, NIK_MAX),
+        handles=handles,
+    )
+
+
+def _attachments(items: list[AttachmentDraft]) -> list[AttachmentDraft]:
+    out = []
+    for a in items:
+        size = a.size if isinstance(a.size, int) and 0 <= a.size < 2**53 else None
+        out.append(
+            AttachmentDraft(
+                url=clean_text(a.url),
+                media_type=_fit(a.media_type, 200),
+                size=size,
+                caption=_fit(a.caption, 2000),
+                filename=_fit(a.filename, 500),
+            )
+        )
+    return out
+
+
+def _draft(d: ComplaintDraft) -> ComplaintDraft:
+    metadata = clean_value(d.metadata or {})
+    return dataclasses.replace(
+        d,
+        external_id=fit_key(d.external_id),
+        description=clean_text(d.description),
+        title=_fit(d.title, TITLE_MAX),
+        category=_fit_or_drop(d.category, CATEGORY_MAX),
+        attachments=_attachments(d.attachments),
+        language=_fit_or_drop(d.language, LANGUAGE_MAX),
+        location=_location(d.location),
+        area_code=_fit_or_drop(d.area_code, 20),
+        reporter=_reporter(d.reporter),
+        received_at=_source_time(d.received_at, metadata),
+        metadata=metadata,
+        thread_keys=[k for k in (fit_key(k) for k in d.thread_keys) if k],
+    )
+
+
+def sanitize_outcome(outcome: Outcome) -> Outcome:
+    """The outcome with every value fitted to what the database stores (see above).
+    Pure; a clean outcome comes back equal."""
+    if isinstance(outcome, ComplaintDraft):
+        return _draft(outcome)
+    if isinstance(outcome, FollowUp):
+        metadata = clean_value(outcome.metadata or {})
+        return dataclasses.replace(
+            outcome,
+            external_id=fit_key(outcome.external_id),
+            text=clean_text(outcome.text),
+            ticket=_fit(outcome.ticket, 40),
+            thread_refs=[k for k in (fit_key(k) for k in outcome.thread_refs) if k],
+            reporter=_reporter(outcome.reporter),
+            attachments=_attachments(outcome.attachments),
+            location=_location(outcome.location),
+            received_at=_source_time(outcome.received_at, metadata),
+            metadata=metadata,
+            thread_keys=[k for k in (fit_key(k) for k in outcome.thread_keys) if k],
+            fallback=_draft(outcome.fallback) if outcome.fallback is not None else None,
+        )
+    if isinstance(outcome, Edit):
+        return dataclasses.replace(
+            outcome,
+            target_external_id=fit_key(outcome.target_external_id) or "",
+            external_id=fit_key(outcome.external_id),
+            description=clean_text(outcome.description),
+            received_at=_source_time(outcome.received_at, {}),
+        )
+    if isinstance(outcome, Fragment):
+        return dataclasses.replace(
+            outcome,
+            group_key=fit_key(outcome.group_key, GROUP_KEY_MAX) or "",
+            text=clean_text(outcome.text),
+            draft=_draft(outcome.draft),
+            external_id=fit_key(outcome.external_id),
+        )
+    if isinstance(outcome, Ignored):
+        return Ignored(reason=_fit(outcome.reason, 200) or "", external_id=fit_key(outcome.external_id))
+    if isinstance(outcome, Deferred):
+        return dataclasses.replace(
+            outcome,
+            reason=_fit(outcome.reason, 200) or "",
+            external_id=fit_key(outcome.external_id),
+            metadata=clean_value(outcome.metadata or {}),
+        )
+    return outcome

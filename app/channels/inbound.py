@@ -39,6 +39,9 @@ from app.channels.base import (
     Outcome,
     ReporterDraft,
     SignatureError,
+    clean_text,
+    clean_value,
+    sanitize_outcome,
 )
 from app.complaints import service
 from app.complaints.lifecycle import OPEN_STATUSES
@@ -90,13 +93,18 @@ async def archive(
     ``token``: a signature token that must never be accepted twice (Mailgun);
     a reused one raises ``SignatureError`` and stores nothing.
     """
-    headers = {k: v for k, v in delivery.headers.items() if k not in _SECRET_HEADERS}
-    context = {
-        "form": delivery.form,
-        "files": [dataclasses.asdict(f) for f in delivery.files],
-        "url": delivery.url,
-        **{k: v for k, v in delivery.context.items() if k != "payload"},
-    }
+    # The body is bytea and keeps every byte as it came; what goes into text and jsonb
+    # columns is cleaned (clean_value), or a NUL in a form field would refuse the archive
+    # and lose the delivery.
+    headers = clean_value({k: v for k, v in delivery.headers.items() if k not in _SECRET_HEADERS})
+    context = clean_value(
+        {
+            "form": delivery.form,
+            "files": [dataclasses.asdict(f) for f in delivery.files],
+            "url": delivery.url,
+            **{k: v for k, v in delivery.context.items() if k != "payload"},
+        }
+    )
     sql = (
         "INSERT INTO inbound_deliveries (channel, endpoint, content_type, headers, query, body, body_sha256, context) "
         "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8::jsonb) "
@@ -106,9 +114,9 @@ async def archive(
     args = (
         channel,
         endpoint,
-        delivery.content_type,
+        clean_text(delivery.content_type or "")[:200] or None,
         json_text(headers),
-        json_text(delivery.query),
+        json_text(clean_value(delivery.query)),
         delivery.body,
         hashlib.sha256(delivery.body).hexdigest(),
         json_text(context),
@@ -162,8 +170,9 @@ class Pipeline:
         try:
             outcomes = adapter.parse(delivery)
         except AdapterError as exc:
-            await self._finish(delivery_id, "failed", [], str(exc), conn)
-            return [{"action": "failed", "reason": str(exc)}]
+            reason = clean_text(str(exc))
+            await self._finish(delivery_id, "failed", [], reason, conn)
+            return [{"action": "failed", "reason": reason}]
         except Exception as exc:  # an adapter bug must not lose the delivery
             log.exception("adapter %s crashed on delivery %s", channel, delivery_id)
             reason = f"adapter error: {type(exc).__name__}"
@@ -222,8 +231,8 @@ class Pipeline:
             "attempts = attempts + 1, processed_at = now() WHERE id = $1",
             delivery_id,
             status,
-            json_text(results),
-            error,
+            json_text(clean_value(results)),
+            clean_text(error) if error else error,
         )
 
     # ----------------------------------------------------------------------- outcomes
@@ -232,6 +241,7 @@ class Pipeline:
         """One outcome, in one transaction (on ``conn`` when given). ``record`` = (delivery id,
         earlier results, earlier errors): also write the delivery's final result in that
         transaction."""
+        outcome = sanitize_outcome(outcome)
         if isinstance(outcome, Ignored):
             return {"action": "ignored", "reason": outcome.reason, "external_id": outcome.external_id}
         if isinstance(outcome, ComplaintDraft):

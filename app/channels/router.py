@@ -778,7 +778,7 @@ async def list_inbound(
     async with request.app.state.db.raw() as conn:
         rows = await conn.fetch(
             "SELECT id, channel, endpoint, status, error, content_type, length(body) AS size, "
-            "convert_from(substring(body from 1 for 500), 'SQL_ASCII') AS body_preview, outcomes, deliveries, "
+            "substring(body from 1 for 500) AS head, outcomes, deliveries, "
             f"attempts, received_at, processed_at FROM inbound_deliveries WHERE {where} "
             f"ORDER BY received_at DESC, id DESC LIMIT ${len(params)}",
             *params,
@@ -787,7 +787,14 @@ async def list_inbound(
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1]["received_at"], rows[-1]["id"])
-    return json_response({"items": [dict(r) for r in rows], "next_cursor": next_cursor})
+    items = []
+    for r in rows:
+        item = dict(r)
+        # The raw body is whatever bytes the platform sent (0xff, NUL, a cut UTF-8 sequence at
+        # byte 500): decoded here, leniently, never by the database, which refuses such text.
+        item["body_preview"] = bytes(item.pop("head") or b"").decode("utf-8", "replace")
+        items.append(item)
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @admin_router.post(

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -37,17 +38,23 @@ from pydantic import (
     model_validator,
 )
 
-from app.channels.base import LocationDraft, ReporterDraft
+from app.channels.base import AdapterError, LocationDraft, ReporterDraft, load_json
 from app.complaints.catalogue import CATEGORY_CODES
+from app.complaints.schemas import MAX_DESCRIPTION, RECEIVED_AT_RANGE, check_received_at, sane_received_at
 from app.core.pii import is_plausible_nik, normalise_phone
 
 WIB = timezone(timedelta(hours=7), "WIB")
 MAX_JAKI_PHOTOS = 5
 
 Privacy = Literal["public", "anonymous", "secret"]
+# Partner formats (SMS aggregator, LAPOR!): the pipeline fits their values to the columns.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Our own formats say their limits, the columns' or the canonical schema's.
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 OptionalText = Annotated[str | None, StringConstraints(strip_whitespace=True)]
+
+Address = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=500)]
 
 _AREA_CODE_RE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
 _EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -69,6 +76,17 @@ def _wib_datetime(value: Any) -> Any:
 
 
 WibDatetime = Annotated[datetime, BeforeValidator(_wib_datetime)]
+# A time a person typed or an app sent: 422 outside RECEIVED_AT_RANGE.
+SaneWibDatetime = Annotated[datetime, BeforeValidator(_wib_datetime), AfterValidator(check_received_at)]
+
+
+def _sane_or_none(value: datetime | None) -> datetime | None:
+    return value if value is None or sane_received_at(value) else None
+
+
+# A partner's timestamp: one outside RECEIVED_AT_RANGE is the partner's bug, not a reason to
+# refuse the citizen's message; it is dropped and the time of arrival counts.
+PartnerDatetime = Annotated[datetime, BeforeValidator(_wib_datetime), AfterValidator(_sane_or_none)]
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -98,8 +116,10 @@ class LocationIn(BaseModel):
 
     lat: float = Field(ge=-90, le=90, description="WGS 84 latitude")
     lon: float = Field(ge=-180, le=180, description="WGS 84 longitude")
-    accuracy_m: float | None = Field(default=None, ge=0, description="GPS accuracy radius in metres")
-    address: OptionalText = None
+    accuracy_m: float | None = Field(
+        default=None, ge=0, le=100_000, description="GPS accuracy radius in metres"
+    )
+    address: Address = None
 
 
 class ReporterIn(BaseModel):
@@ -108,9 +128,11 @@ class ReporterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: OptionalText = Field(default=None, max_length=200)
-    phone: OptionalText = Field(default=None, description="any Indonesian form; stored as E.164")
-    email: OptionalText = None
-    nik: OptionalText = Field(default=None, description="16-digit Nomor Induk Kependudukan")
+    phone: OptionalText = Field(
+        default=None, max_length=40, description="any Indonesian form; stored as E.164"
+    )
+    email: OptionalText = Field(default=None, max_length=320)
+    nik: OptionalText = Field(default=None, max_length=40, description="16-digit Nomor Induk Kependudukan")
 
     @field_validator("name", "phone", "email", "nik", mode="before")
     @classmethod
@@ -227,16 +249,18 @@ class OfficeIntake(_Intake):
     )
 
     title: ShortText | None = None
-    description: Text
+    description: LongText
     category: Category = None
     reporter: ReporterIn | None = None
     privacy: Privacy | None = Field(default=None, description="default public; secret at the Inspektorat")
     location: LocationIn | None = None
     area_code: AreaCode = Field(default=None, description="Kemendagri code of the complaint's area, if known")
     office_area_code: AreaCode = Field(default=None, description="Kemendagri code of the office's own area")
-    office_name: OptionalText = None
+    office_name: OptionalText = Field(default=None, max_length=200)
     external_id: OptionalText = Field(default=None, max_length=100, description="the desk form's number")
-    received_at: WibDatetime | None = Field(default=None, description="when the citizen came; default now")
+    received_at: SaneWibDatetime | None = Field(
+        default=None, description=f"when the citizen came; default now; {RECEIVED_AT_RANGE}"
+    )
 
 
 class MediaClipping(_Intake):
@@ -265,10 +289,11 @@ class MediaClipping(_Intake):
     )
 
     outlet: ShortText
-    url: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://\S+$", max_length=2000)]
+    # the clipping's id (external_id), stored in 500 characters
+    url: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^https?://\S+$", max_length=500)]
     headline: ShortText
-    excerpt: Text
-    published_at: WibDatetime
+    excerpt: LongText
+    published_at: SaneWibDatetime = Field(description=f"{RECEIVED_AT_RANGE}")
     category: Category = None
     area_code: AreaCode = None
     location: LocationIn | None = None
@@ -308,7 +333,7 @@ class JakiReport(_Intake):
     )
 
     title: ShortText | None = None
-    description: Text
+    description: LongText
     category: Category = None
     location: LocationIn
     privacy: Privacy = "public"
@@ -316,7 +341,7 @@ class JakiReport(_Intake):
     client_report_id: OptionalText = Field(
         default=None, max_length=100, description="the app's own report id"
     )
-    submitted_at: WibDatetime | None = None
+    submitted_at: SaneWibDatetime | None = Field(default=None, description=f"{RECEIVED_AT_RANGE}")
 
 
 class PhotoCountError(ValueError):
@@ -391,7 +416,9 @@ class _Partner(BaseModel):
 
 
 class SmsConcat(_Partner):
-    ref: int = Field(ge=0, description="concatenation reference, shared by every part of one message")
+    ref: int = Field(
+        ge=0, le=65535, description="concatenation reference, shared by every part of one message"
+    )
     total: int = Field(ge=1, le=255)
     seq: int = Field(ge=1, le=255)
 
@@ -433,13 +460,13 @@ class SmsGatewayMessage(_Partner):
         },
     )
 
-    id: Text
-    msisdn: Text
+    id: Text = Field(max_length=200)
+    msisdn: Text = Field(max_length=40)
     to: OptionalText = None
     operator: OptionalText = None
     text: str
     encoding: OptionalText = None
-    received_at: WibDatetime | None = None
+    received_at: PartnerDatetime | None = None
     concat: SmsConcat | None = None
 
 
@@ -475,22 +502,22 @@ class LaporLampiran(_Partner):
 class LaporTanggapan(_Partner):
     oleh: str | None = None
     isi: Text
-    waktu: WibDatetime | None = None
+    waktu: PartnerDatetime | None = None
 
 
 class LaporDisposisi(_Partner):
     """``laporan.didisposisikan``: a report handed to the province."""
 
-    event_id: Text
+    event_id: Text = Field(max_length=200)
     event: Literal["laporan.didisposisikan"]
-    tracking_id: Text
+    tracking_id: Text = Field(max_length=200)
     judul: str | None = None
     isi: Text
     klasifikasi: str | None = None
     kategori: LaporKategori | None = None
     sumber: str | None = None
-    tanggal_laporan: WibDatetime | None = None
-    tanggal_disposisi: WibDatetime | None = None
+    tanggal_laporan: PartnerDatetime | None = None
+    tanggal_disposisi: PartnerDatetime | None = None
     instansi_tujuan: LaporInstansi | None = None
     lokasi: LaporLokasi | None = None
     rahasia: bool = False
@@ -503,9 +530,9 @@ class LaporDisposisi(_Partner):
 class LaporTanggapanPelapor(_Partner):
     """``laporan.tanggapan_pelapor``: the reporter added to a report."""
 
-    event_id: Text
+    event_id: Text = Field(max_length=200)
     event: Literal["laporan.tanggapan_pelapor"]
-    tracking_id: Text
+    tracking_id: Text = Field(max_length=200)
     status: str | None = None
     tanggapan: LaporTanggapan
 
@@ -575,9 +602,9 @@ def intake_payload(context: Mapping[str, Any], body: bytes, model: type[BaseMode
         return payload
     if payload is None:
         try:
-            payload = json.loads(body or b"null")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ValueError(f"body is not JSON: {exc}") from exc
+            payload = load_json(body or b"null")
+        except AdapterError as exc:
+            raise ValueError(str(exc)) from None
     if not isinstance(payload, Mapping):
         raise ValueError("the payload must be a JSON object")
     try:

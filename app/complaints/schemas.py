@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 CHANNELS = (
     "pendopo",
@@ -56,6 +56,48 @@ _NIK_RE = re.compile(r"^\d{16}$")
 
 MAX_DESCRIPTION = 5000
 MAX_TITLE = 200
+
+# When a complaint can have been received: not before the service's oldest source (no
+# channel predates 2000) and not more than a day ahead (clock skew of a phone or a desk
+# PC). Anything else is a typo or a probe, and a year like 9999 also breaks the SLA
+# arithmetic (deadlines are received_at plus hours).
+EARLIEST_RECEIVED_AT = datetime(2000, 1, 1, tzinfo=UTC)
+RECEIVED_AT_SKEW = timedelta(days=1)
+RECEIVED_AT_RANGE = "from 2000-01-01 to one day after now"
+
+
+def sane_received_at(value: datetime) -> bool:
+    """Whether an aware ``value`` lies in ``RECEIVED_AT_RANGE``."""
+    try:
+        return EARLIEST_RECEIVED_AT <= value <= datetime.now(UTC) + RECEIVED_AT_SKEW
+    except OverflowError:  # 0001-01-01 with a positive offset is before the first representable UTC
+        return False
+
+
+def check_received_at(value: datetime | None) -> datetime | None:
+    """Validator: an aware ``received_at`` within ``RECEIVED_AT_RANGE``."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("must carry a UTC offset, e.g. 2026-03-01T10:12:40+07:00")
+    if not sane_received_at(value):
+        raise ValueError(f"out of range: a time {RECEIVED_AT_RANGE}")
+    return value
+
+
+def no_null(value: Any) -> Any:
+    """``mode="before"`` validator of a PATCH field that cannot be emptied: an explicit
+    ``null`` is an error naming the field, not a silent clear of a NOT NULL column."""
+    if value is None:
+        raise ValueError("may not be null; leave the field out to keep its value")
+    return value
+
+
+def drop_default(schema: dict[str, Any]) -> None:
+    """``json_schema_extra`` of a PATCH field that is optional but never null: its
+    ``default: null`` would tell clients null is a value to send."""
+    schema.pop("default", None)
+
 
 # --------------------------------------------------------------------------- response examples
 # One complaint, seen through every endpoint that shows it: a JAKI report of a pothole in Cikini
@@ -242,8 +284,19 @@ class ReporterIn(Strict):
     email: str | None = Field(default=None, max_length=320)
     nik: str | None = Field(default=None, description="16-digit national identity number (NIK)")
     handles: dict[str, str] = Field(
-        default_factory=dict, description="platform -> handle, e.g. {'twitter': 'budi'}"
+        default_factory=dict, max_length=20, description="platform -> handle, e.g. {'twitter': 'budi'}"
     )
+
+    @field_validator("handles")
+    @classmethod
+    def _handles(cls, v: dict[str, str]) -> dict[str, str]:
+        # stored as (kind, value) in reporter_identities: 40 and 320 characters
+        for platform, handle in v.items():
+            if not 1 <= len(platform) <= 40:
+                raise ValueError("each platform name is 1 to 40 characters")
+            if len(handle) > 320:
+                raise ValueError(f"the {platform} handle is longer than 320 characters")
+        return v
 
     @field_validator("email")
     @classmethod
@@ -320,15 +373,14 @@ class ComplaintIn(Strict):
     reporter: ReporterIn | None = None
     privacy: PrivacyCode = "public"
     received_at: datetime | None = Field(
-        default=None, description="When the channel received it (default: now)"
+        default=None,
+        description=f"When the channel received it (default: now), with a UTC offset, {RECEIVED_AT_RANGE}",
     )
 
     @field_validator("received_at")
     @classmethod
-    def _aware(cls, v: datetime | None) -> datetime | None:
-        if v is not None and v.tzinfo is None:
-            raise ValueError("must carry a UTC offset, e.g. 2026-03-01T10:12:40+07:00")
-        return v
+    def _received(cls, v: datetime | None) -> datetime | None:
+        return check_received_at(v)
 
 
 class TransitionIn(Strict):
@@ -343,8 +395,16 @@ class TransitionIn(Strict):
     note: str | None = Field(default=None, max_length=5000)
     public: bool = Field(default=False, description="Show this step and its note on the public tracking page")
     duplicate_of: uuid.UUID | None = Field(
-        default=None, description="With status=duplicate: the complaint kept"
+        default=None, description="With status=duplicate (and only then): the complaint kept"
     )
+
+    @field_validator("duplicate_of")
+    @classmethod
+    def _duplicate_only_with_duplicate(cls, v: uuid.UUID | None, info: ValidationInfo) -> uuid.UUID | None:
+        # on another move it would be written anyway, pointing wherever it points
+        if v is not None and info.data.get("status", "duplicate") != "duplicate":
+            raise ValueError("only with status=duplicate")
+        return v
 
 
 class CommentIn(Strict):

@@ -7,8 +7,10 @@ leaves through ``problem_response``; no response ever carries a stack trace.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
+import asyncpg
 import orjson
 import sqlalchemy.exc
 from fastapi import FastAPI, Request
@@ -106,21 +108,43 @@ def problem_response(
 def field_errors(
     errors: list[dict[str, Any]], *, drop_prefix: tuple[str, ...] = ("body",)
 ) -> list[dict[str, Any]]:
-    """Pydantic errors as ``[{"field": "location.lat", "detail": ...}]``."""
+    """Pydantic errors as ``[{"field": "location.lat", "detail": ...}]``.
+
+    ``field`` is always a string (the Problem schema says so): an error about the
+    whole body (a model validator, a body that is not an object) names ``body``,
+    one about a whole header or query parameter names its location.
+    """
     out = []
     for err in errors:
-        loc = [str(p) for p in err.get("loc", ())]
-        if loc and loc[0] in drop_prefix:
-            loc = loc[1:]
+        full = [str(p) for p in err.get("loc", ())]
+        loc = full[1:] if full and full[0] in drop_prefix else full
+        field = ".".join(loc) or (full[0] if full else "body")
         out.append(
-            {"field": ".".join(loc) or None, "detail": err.get("msg", "invalid"), "type": err.get("type")}
+            {
+                "field": field,
+                "detail": str(err.get("msg") or "invalid"),
+                "type": str(err.get("type") or "invalid"),
+            }
         )
+    return out
+
+
+def normalise_errors(errors: Any) -> list[dict[str, str]]:
+    """``errors`` given by hand (``Unprocessable(errors=[...])``) in the Problem schema's shape."""
+    out = []
+    for err in errors if isinstance(errors, list) else []:
+        if not isinstance(err, dict):
+            continue
+        item = {k: str(v) for k, v in err.items() if v is not None}
+        item.setdefault("field", "body")
+        item.setdefault("detail", "invalid")
+        out.append(item)
     return out
 
 
 def validation_problem(errors: list[dict[str, Any]], instance: str | None = None) -> Response:
     fields = field_errors(errors)
-    summary = "; ".join(f"{e['field'] or 'body'}: {e['detail']}" for e in fields[:5])
+    summary = "; ".join(f"{e['field']}: {e['detail']}" for e in fields[:5])
     return problem_response(
         422,
         Unprocessable.title,
@@ -150,6 +174,9 @@ _HTTP_TITLES = {
 
 def install_error_handlers(app: FastAPI) -> None:
     async def app_error(request: Request, exc: AppError) -> Response:
+        extra = dict(exc.extra)
+        if "errors" in extra:
+            extra["errors"] = normalise_errors(extra["errors"])
         return problem_response(
             exc.status,
             exc.title,
@@ -157,7 +184,7 @@ def install_error_handlers(app: FastAPI) -> None:
             slug=exc.slug,
             instance=request.url.path,
             headers=exc.headers,
-            **exc.extra,
+            **extra,
         )
 
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -198,6 +225,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if _is_db_unavailable(exc):
             log.warning("database unavailable: %s", type(exc).__name__)
             return db_unavailable(request)
+        rejected = data_error_problem(exc, request)
+        if rejected is not None:
+            return rejected
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(
             500,
@@ -215,6 +245,10 @@ def install_error_handlers(app: FastAPI) -> None:
             400, "Client disconnected", "The request body did not arrive.", slug="client-disconnected"
         )
 
+    async def database_rejected(request: Request, exc: Exception) -> Response:
+        rejected = data_error_problem(exc, request)
+        return rejected if rejected is not None else await unexpected(request, exc)
+
     app.add_exception_handler(ClientDisconnect, client_disconnect)  # type: ignore[arg-type]
     app.add_exception_handler(AppError, app_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
@@ -222,7 +256,82 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ValidationError, pydantic_validation_error)  # type: ignore[arg-type]
     for cls in (*DB_UNAVAILABLE_ERRORS, sqlalchemy.exc.DBAPIError, sqlalchemy.exc.TimeoutError):
         app.add_exception_handler(cls, infrastructure_error)
+    for cls in _REJECTED_BY_DATABASE:
+        app.add_exception_handler(cls, database_rejected)
     app.add_exception_handler(Exception, unexpected)
+
+
+# --------------------------------------------------------------------------- the database said no
+#
+# A last line of defence, not validation: every value that reaches SQL should have been checked
+# by a request schema first. When one slips through (a text with NUL, a string longer than its
+# column, a number out of range, a reference to a row that does not exist), the caller sent
+# something wrong and gets a 4xx problem instead of a 500; the WARNING says which check is
+# missing so that it gets written.
+
+_REJECTED_BY_DATABASE: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.DataError,  # 22xxx: truncation, out of range, bad encoding, NUL, bad text
+    asyncpg.exceptions.IntegrityConstraintViolationError,  # 23xxx
+    asyncpg.exceptions.ProgramLimitExceededError,  # 54000: e.g. an index row too large
+)
+# SQLSTATE -> (status, what the caller did wrong)
+_REJECTION_TEXT = {
+    "22001": (422, "a value is longer than allowed"),
+    "22003": (422, "a number is out of range"),
+    "22008": (422, "a date or time is out of range"),
+    "22021": (422, "a text holds a character that cannot be stored (NUL or invalid UTF-8)"),
+    "22P05": (422, "a text holds a character that cannot be stored (NUL or invalid UTF-8)"),
+    "23502": (422, "a required value is missing (null)"),
+    "23503": (422, "a referenced record does not exist"),
+    "23505": (409, "it conflicts with an existing record"),
+    "23514": (422, "a value is not allowed"),
+    "23P01": (409, "it conflicts with an existing record"),
+    "54000": (422, "a value is too large"),
+}
+_KEY_COLUMNS = re.compile(r"Key \(([^)]+)\)")
+
+
+def _database_rejection(exc: BaseException) -> asyncpg.PostgresError | None:
+    seen = 0
+    cur: BaseException | None = exc
+    while cur is not None and seen < 6:
+        if isinstance(cur, _REJECTED_BY_DATABASE):
+            return cur  # type: ignore[return-value]
+        cur = getattr(cur, "orig", None) or cur.__cause__ or cur.__context__
+        seen += 1
+    return None
+
+
+def data_error_problem(exc: BaseException, request: Request) -> Response | None:
+    """The 4xx problem for an error by which the database refused the caller's data, else None."""
+    err = _database_rejection(exc)
+    if err is None:
+        return None
+    sqlstate = getattr(err, "sqlstate", None) or ""
+    status, what = _REJECTION_TEXT.get(
+        sqlstate, (409 if sqlstate.startswith("23") else 422, "a value cannot be stored")
+    )
+    field = getattr(err, "column_name", None)
+    if not field:
+        keys = _KEY_COLUMNS.search(getattr(err, "detail", None) or "")
+        field = keys.group(1) if keys else "body"
+    log.warning(
+        "database rejected the data of %s %s (%s %s on %s): a request check is missing",
+        request.method,
+        request.url.path,
+        sqlstate or "-",
+        type(err).__name__,
+        getattr(err, "table_name", None) or field,
+    )
+    detail = f"{field}: {what}" if field != "body" else f"The request was refused: {what}."
+    return problem_response(
+        status,
+        _HTTP_TITLES[status] if status in _HTTP_TITLES else "Error",
+        detail,
+        slug="conflict" if status == 409 else Unprocessable.slug,
+        instance=request.url.path,
+        errors=[{"field": field, "detail": what, "type": f"database.{sqlstate or 'data'}"}],
+    )
 
 
 def _is_db_unavailable(exc: BaseException) -> bool:

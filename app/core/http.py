@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import uuid
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
 import orjson
 from pydantic import BaseModel, ValidationError
@@ -64,22 +66,119 @@ def is_json(content_type: str | None) -> bool:
     return ct in JSON_TYPES or (ct.startswith("application/") and ct.endswith("+json"))
 
 
+# How deep a JSON body may nest. No request schema goes past 4 levels; the free-form
+# ``metadata`` objects get the rest. Deeper input is an attack on the parsers and on
+# PostgreSQL's jsonb, not a complaint.
+MAX_JSON_DEPTH = 32
+# Integers PostgreSQL can hold (bigint); a JSON number outside them has no column to go to.
+# The parser reads an integer literal past 64 bits as a float, so floats get the same bound
+# (nothing this API measures comes near it: coordinates, metres, bytes, counts).
+MAX_JSON_INT = 2**63 - 1
+MAX_JSON_NUMBER = 2.0**63
+
+
+def _json_problem(path: list[str | int], detail: str, kind: str) -> dict[str, Any]:
+    return {"loc": ("body", *path), "msg": detail, "type": kind}
+
+
+def hostile_json(data: Any) -> list[dict[str, Any]]:
+    """What no request body may hold, whatever its schema: a string with NUL (PostgreSQL
+    text cannot store U+0000, nor can jsonb), nesting deeper than ``MAX_JSON_DEPTH``, an
+    integer beyond bigint, a number that is not finite. Pydantic-shaped errors, at most 5."""
+    errors: list[dict[str, Any]] = []
+    stack: list[tuple[Any, list[str | int]]] = [(data, [])]
+    while stack and len(errors) < 5:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                errors.append(
+                    _json_problem(path, "must not contain the NUL character (\\u0000)", "string_nul")
+                )
+        elif isinstance(value, dict | list):
+            if len(path) >= MAX_JSON_DEPTH:
+                errors.append(_json_problem(path, f"nested deeper than {MAX_JSON_DEPTH} levels", "too_deep"))
+                continue
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    if "\x00" in key:
+                        errors.append(_json_problem(path, "a key contains the NUL character", "string_nul"))
+                    stack.append((item, [*path, key]))
+            else:
+                stack.extend((item, [*path, i]) for i, item in enumerate(value))
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int):
+            if not -MAX_JSON_INT - 1 <= value <= MAX_JSON_INT:
+                errors.append(_json_problem(path, "number out of range", "number_too_large"))
+        elif isinstance(value, float) and not (math.isfinite(value) and abs(value) < MAX_JSON_NUMBER):
+            errors.append(_json_problem(path, "number out of range", "number_too_large"))
+    return errors
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """The JSON of a request body, or 400 (does not parse) / 422 (``hostile_json``)."""
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise MalformedJson(f"body is not valid JSON: {exc}") from None
+    hostile = hostile_json(data)
+    if hostile:
+        raise RequestInvalid(hostile)
+    return data
+
+
 async def read_json(request: Request, model: type[M], *, body: bytes | None = None) -> M:
     """Parse and validate a JSON body: 415 for another content type, 400 for
-    JSON that does not parse, 422 naming the fields that are wrong."""
+    JSON that does not parse, 422 naming the fields that are wrong (including
+    what no body may hold: see ``hostile_json``)."""
     if not is_json(request.headers.get("content-type")):
         raise UnsupportedMediaType(
             f"send Content-Type: application/json (got {request.headers.get('content-type') or 'none'})"
         )
     raw = body if body is not None else await request.body()
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise MalformedJson(f"body is not valid JSON: {exc}") from None
+    data = parse_json_body(raw)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise RequestInvalid(list(exc.errors(include_url=False))) from None
+
+
+class NulGuardMiddleware:
+    """422 for a URL whose path or query holds NUL (``%00``) before any endpoint reads it.
+
+    Every query and path parameter ends up as a text parameter of some SQL statement,
+    and PostgreSQL cannot take U+0000 in text; FastAPI's parameter validation has no
+    rule for it, so it is checked once here for all of them.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            errors = _nul_in_url(scope)
+            if errors:
+                await validation_problem(errors, instance=scope.get("path"))(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+_NUL_IN_URL = "must not contain the NUL character (%00)"
+
+
+def _nul_in_url(scope: Scope) -> list[dict[str, Any]]:
+    errors: list[dict[str, Any]] = []
+    if "\x00" in scope.get("path", ""):
+        errors.append({"loc": ("path",), "msg": _NUL_IN_URL, "type": "string_nul"})
+    query: bytes = scope.get("query_string") or b""
+    if b"%00" in query or b"\x00" in query:
+        for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if "\x00" in name or "\x00" in value:
+                field = name.replace("\x00", "") or "query"
+                errors.append({"loc": ("query", field), "msg": _NUL_IN_URL, "type": "string_nul"})
+        if not errors:
+            errors.append({"loc": ("query",), "msg": _NUL_IN_URL, "type": "string_nul"})
+    return errors
 
 
 def install_request_invalid_handler(app) -> None:  # type: ignore[no-untyped-def]
@@ -87,6 +186,7 @@ def install_request_invalid_handler(app) -> None:  # type: ignore[no-untyped-def
         return validation_problem(exc.errors, instance=request.url.path)
 
     app.add_exception_handler(RequestInvalid, handler)
+    app.add_middleware(NulGuardMiddleware)
 
 
 def json_body_schema(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -15,6 +15,8 @@ from app.complaints.schemas import (
     EXAMPLE_OFFICER_ID,
     EXAMPLE_UNIT,
     Strict,
+    drop_default,
+    no_null,
 )
 
 AreaLevel = Literal["provinsi", "kota_kabupaten", "kecamatan", "kelurahan"]
@@ -23,12 +25,25 @@ OfficerRole = Literal["officer", "supervisor"]
 
 CODE_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,59}$"
 AREA_CODE_PATTERN = r"^[0-9]+(\.[0-9]+){0,3}$"
+# Area codes are stored in 20 characters (31.71.06.1003 is 13); category codes in 40.
+AREA_CODE_MAX = 20
+CATEGORY_CODE_MAX = 40
+# How far ahead an estimated completion (EWS) may be set: a public works job takes months,
+# not decades, and a date like 9999-12-31 breaks the deadline arithmetic.
+EWS_HORIZON = timedelta(days=5 * 366)
 
 
 def _area_codes(values: list[str]) -> list[str]:
     for v in values:
-        if not re.match(AREA_CODE_PATTERN, v):
-            raise ValueError(f"{v!r} is not a Kemendagri code like 31.71.06.1003")
+        if len(v) > AREA_CODE_MAX or not re.match(AREA_CODE_PATTERN, v):
+            raise ValueError(f"{v[:40]!r} is not a Kemendagri code like 31.71.06.1003")
+    return list(dict.fromkeys(values))
+
+
+def _category_codes(values: list[str]) -> list[str]:
+    for v in values:
+        if not 1 <= len(v) <= CATEGORY_CODE_MAX:
+            raise ValueError(f"each category code is 1 to {CATEGORY_CODE_MAX} characters")
     return list(dict.fromkeys(values))
 
 
@@ -252,7 +267,7 @@ class UnitIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     kind: UnitKind
     agency: str | None = Field(default=None, max_length=60, description="OPD code, for kind agency and sudin")
-    kota_code: str | None = Field(default=None, pattern=AREA_CODE_PATTERN)
+    kota_code: str | None = Field(default=None, max_length=AREA_CODE_MAX, pattern=AREA_CODE_PATTERN)
     area_codes: list[str] = Field(default_factory=list, max_length=500)
     categories: list[str] = Field(default_factory=list, max_length=100)
     active: bool = True
@@ -261,6 +276,11 @@ class UnitIn(Strict):
     @classmethod
     def _areas(cls, v: list[str]) -> list[str]:
         return _area_codes(v)
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, v: list[str]) -> list[str]:
+        return _category_codes(v)
 
     @model_validator(mode="after")
     def _kind_fields(self) -> UnitIn:
@@ -277,17 +297,29 @@ class UnitPatch(Strict):
         str_strip_whitespace=True,
         json_schema_extra={"examples": [{"name": "Kelurahan Cikini (Menteng)", "active": True}]},
     )
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    # Left out: unchanged. ``null`` clears only what may be empty (agency, kota_code); the
+    # other fields are NOT NULL columns, and a null for them is a 422 naming the field.
+    name: str = Field(default=None, min_length=1, max_length=200, json_schema_extra=drop_default)
     agency: str | None = Field(default=None, max_length=60)
-    kota_code: str | None = Field(default=None, pattern=AREA_CODE_PATTERN)
-    area_codes: list[str] | None = Field(default=None, max_length=500)
-    categories: list[str] | None = Field(default=None, max_length=100)
-    active: bool | None = None
+    kota_code: str | None = Field(default=None, max_length=AREA_CODE_MAX, pattern=AREA_CODE_PATTERN)
+    area_codes: list[str] = Field(default=None, max_length=500, json_schema_extra=drop_default)
+    categories: list[str] = Field(default=None, max_length=100, json_schema_extra=drop_default)
+    active: bool = Field(default=None, json_schema_extra=drop_default)
+
+    @field_validator("name", "area_codes", "categories", "active", mode="before")
+    @classmethod
+    def _not_null(cls, v: object) -> object:
+        return no_null(v)
 
     @field_validator("area_codes")
     @classmethod
-    def _areas(cls, v: list[str] | None) -> list[str] | None:
-        return None if v is None else _area_codes(v)
+    def _areas(cls, v: list[str]) -> list[str]:
+        return _area_codes(v)
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, v: list[str]) -> list[str]:
+        return _category_codes(v)
 
 
 _CIKINI_UNIT = {
@@ -391,6 +423,11 @@ class OfficerIn(Strict):
     def _areas(cls, v: list[str]) -> list[str]:
         return _area_codes(v)
 
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, v: list[str]) -> list[str]:
+        return _category_codes(v)
+
 
 class OfficerPatch(Strict):
     model_config = ConfigDict(
@@ -398,18 +435,29 @@ class OfficerPatch(Strict):
         str_strip_whitespace=True,
         json_schema_extra={"examples": [{"capacity": 10, "active": True}]},
     )
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    unit: str | None = Field(default=None, pattern=CODE_PATTERN)
-    role: OfficerRole | None = None
-    area_codes: list[str] | None = Field(default=None, max_length=500)
-    categories: list[str] | None = Field(default=None, max_length=100)
-    capacity: int | None = Field(default=None, ge=0, le=10_000)
-    active: bool | None = None
+    # Left out: unchanged. Every field is a NOT NULL column: a null is a 422 naming it.
+    name: str = Field(default=None, min_length=1, max_length=200, json_schema_extra=drop_default)
+    unit: str = Field(default=None, pattern=CODE_PATTERN, json_schema_extra=drop_default)
+    role: OfficerRole = Field(default=None, json_schema_extra=drop_default)
+    area_codes: list[str] = Field(default=None, max_length=500, json_schema_extra=drop_default)
+    categories: list[str] = Field(default=None, max_length=100, json_schema_extra=drop_default)
+    capacity: int = Field(default=None, ge=0, le=10_000, json_schema_extra=drop_default)
+    active: bool = Field(default=None, json_schema_extra=drop_default)
+
+    @field_validator("name", "unit", "role", "area_codes", "categories", "capacity", "active", mode="before")
+    @classmethod
+    def _not_null(cls, v: object) -> object:
+        return no_null(v)
 
     @field_validator("area_codes")
     @classmethod
-    def _areas(cls, v: list[str] | None) -> list[str] | None:
-        return None if v is None else _area_codes(v)
+    def _areas(cls, v: list[str]) -> list[str]:
+        return _area_codes(v)
+
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, v: list[str]) -> list[str]:
+        return _category_codes(v)
 
 
 _SITI = {
@@ -526,7 +574,9 @@ class EwsIn(Strict):
             ]
         },
     )
-    ews_at: datetime = Field(description="Estimated completion (EWS), with a UTC offset")
+    ews_at: datetime = Field(
+        description="Estimated completion (EWS), with a UTC offset; at most five years ahead"
+    )
     note: str | None = Field(default=None, max_length=2000)
 
     @field_validator("ews_at")
@@ -534,6 +584,8 @@ class EwsIn(Strict):
     def _aware(cls, v: datetime) -> datetime:
         if v.tzinfo is None:
             raise ValueError("must carry a UTC offset, e.g. 2026-03-05T17:00:00+07:00")
+        if v > datetime.now(UTC) + EWS_HORIZON:
+            raise ValueError("out of range: at most five years ahead")
         return v
 
 

@@ -49,6 +49,7 @@ from app.channels.base import (
     Privacy,
     ReporterDraft,
     SignatureError,
+    load_json,
 )
 from app.channels.schemas import (
     LAPOR_EVENTS,
@@ -151,9 +152,9 @@ class LaporAdapter:
 
     def parse(self, delivery: Delivery) -> list[Outcome]:
         try:
-            data = json.loads(delivery.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise AdapterError(f"LAPOR! body is not JSON: {exc}") from exc
+            data = load_json(delivery.body)
+        except AdapterError as exc:
+            raise AdapterError(f"LAPOR! {exc}") from None
         if not isinstance(data, dict):
             raise AdapterError("LAPOR! body must be a JSON object")
         event = data.get("event")
@@ -179,8 +180,8 @@ class LaporAdapter:
         bytes are all there is, and they must not be lost).
         """
         try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+            data = load_json(body)
+        except AdapterError:
             return None
         if isinstance(data, dict) and data.get("anonim") is True and data.get("pelapor"):
             data["pelapor"] = None

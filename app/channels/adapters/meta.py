@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from app.channels.base import (
     ReporterDraft,
     SignatureError,
     VerifyTokenError,
+    load_json,
 )
 from app.complaints.tickets import find_ticket
 
@@ -92,10 +92,7 @@ class Event:
 
 
 def load_payload(body: bytes, expected_object: str) -> dict[str, Any]:
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise AdapterError(f"body is not JSON: {exc}") from None
+    payload = load_json(body)
     if not isinstance(payload, dict):
         raise AdapterError("body must be a JSON object")
     obj = payload.get("object")

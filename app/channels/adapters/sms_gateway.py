@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import replace
 from typing import Any
 
@@ -38,6 +37,7 @@ from app.channels.base import (
     Outcome,
     ReporterDraft,
     SignatureError,
+    load_json,
 )
 from app.channels.schemas import WIB, SmsGatewayMessage, validation_message
 
@@ -101,9 +101,9 @@ class SmsGatewayAdapter:
 
     def parse(self, delivery: Delivery) -> list[Outcome]:
         try:
-            data = json.loads(delivery.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise AdapterError(f"SMS gateway body is not JSON: {exc}") from exc
+            data = load_json(delivery.body)
+        except AdapterError as exc:
+            raise AdapterError(f"SMS gateway {exc}") from None
         if not isinstance(data, dict):
             raise AdapterError("SMS gateway body must be a JSON object")
         try:

@@ -14,7 +14,6 @@ import base64
 import hashlib
 import hmac
 import html
-import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +30,7 @@ from app.channels.base import (
     Outcome,
     ReporterDraft,
     SignatureError,
+    load_json,
 )
 from app.complaints.tickets import find_ticket
 
@@ -83,10 +83,7 @@ class TwitterAdapter:
     code = CODE
 
     def parse(self, delivery: Delivery) -> list[Outcome]:
-        try:
-            payload = json.loads(delivery.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise AdapterError(f"body is not JSON: {exc}") from None
+        payload = load_json(delivery.body)
         if not isinstance(payload, dict):
             raise AdapterError("body must be a JSON object")
         account = payload.get("for_user_id") or delivery.context.get("twitter_account_id")
