@@ -205,14 +205,19 @@ def json_body_schema(
 UPLOAD_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded", "message/rfc822"})
 
 
+# The slowest average a body may arrive at, measured over each ADUAN_BODY_TIMEOUT span.
+MIN_BODY_RATE = 1024
+
+
 class BodyTimeout(AppError):
     status, slug, title = 408, "body-timeout", "The request body did not arrive in time"
 
 
 class BodyLimitMiddleware:
     """413 before reading a body over its limit (by Content-Length, or while streaming), and
-    408 when the next chunk of a body does not arrive within ``timeout`` seconds, so a client
-    that sends headers and then trickles (or withholds) its body cannot hold a request forever.
+    408 when the next chunk of a body does not arrive within ``timeout`` seconds or the body
+    averages less than ``MIN_BODY_RATE`` over such a span, so a client that sends headers and
+    then withholds or trickles its body cannot hold a request for long.
 
     The limit depends on the path prefix and the content type: ``limits`` maps a prefix to
     ``(limit, content types)`` (``None``: any type); any other body gets ``default_limit``.
@@ -266,20 +271,57 @@ class BodyLimitMiddleware:
         body_done = False
         failure: AppError | None = None
         started = replaced = False
+        # One timer per request, not one per chunk (asyncio.timeout around each receive cost
+        # ~10 us a request): it wakes at most every `timeout` seconds and cancels the read only
+        # while the endpoint is waiting for a chunk that is late, or the body is too slow.
+        loop = asyncio.get_running_loop()
+        timer: asyncio.TimerHandle | None = None
+        waiter: asyncio.Task | None = None
+        last_chunk = span_start = 0.0
+        span_bytes = 0
+        timed_out: str | None = None
+
+        def check() -> None:
+            # A chunk must come within `timeout`, and over each `timeout` span the body must
+            # average MIN_BODY_RATE: one byte every few seconds is not an upload.
+            nonlocal timer, timed_out, span_start, span_bytes
+            timer = None
+            if body_done or timeout is None:
+                return
+            now = loop.time()
+            idle, span = now - last_chunk, now - span_start
+            slow = span >= timeout and received - span_bytes < MIN_BODY_RATE * span
+            if waiter is not None and (idle >= timeout or slow):
+                timed_out = (
+                    f"no part of the body arrived within {timeout:g} s"
+                    if idle >= timeout
+                    else f"the body arrives slower than {MIN_BODY_RATE} bytes/s"
+                )
+                waiter.cancel()
+                return
+            if span >= timeout:
+                span_start, span_bytes = now, received
+            timer = loop.call_later(max(timeout - idle, 0.05), check)
 
         async def limited_receive() -> Message:
-            nonlocal received, body_done, failure
+            nonlocal received, body_done, failure, timer, waiter, last_chunk, span_start
             if body_done:  # after the body only a disconnect can come, whenever the client leaves
                 return await receive()
+            if timeout is not None and timer is None and not timed_out:
+                last_chunk = span_start = loop.time()
+                timer = loop.call_later(timeout, check)
+            waiter = asyncio.current_task()
             try:
-                if timeout is None:
-                    message = await receive()
-                else:
-                    async with asyncio.timeout(timeout):
-                        message = await receive()
-            except TimeoutError:
-                failure = BodyTimeout(f"no part of the body arrived within {timeout:g} s")
+                message = await receive()
+            except asyncio.CancelledError:
+                if not timed_out or waiter is None:
+                    raise
+                waiter.uncancel()
+                failure = BodyTimeout(timed_out)
                 raise failure from None
+            finally:
+                waiter = None
+            last_chunk = loop.time()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
@@ -307,6 +349,9 @@ class BodyLimitMiddleware:
             if failure is None or started:
                 raise
             await self._problem(failure, scope, receive, send)
+        finally:
+            if timer is not None:
+                timer.cancel()
 
     @staticmethod
     def _too_large(limit: int, scope: Scope) -> str:

@@ -38,7 +38,7 @@ import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import Storage
+from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -72,6 +72,11 @@ class Bucket:
     name: str
     item: RateLimitItem
     policy: bytes  # the RateLimit-Policy header value, made once
+    expiry: int
+    # The storage key is the strategy's own (``item.key_for(name, ident)``), made here from two
+    # fixed halves: the hot path calls the storage directly, which halves the limiter's cost.
+    key_head: str
+    key_tail: str
 
     @classmethod
     def parse(cls, name: str, spec: str | None) -> Bucket | None:
@@ -84,11 +89,69 @@ class Bucket:
                 f"ADUAN_RATE_LIMIT_{name.upper()}: {spec!r} is not a rate like 300/minute"
             ) from None
         policy = f'"{name}";q={item.amount};w={item.get_expiry()}'.encode()
-        return cls(name, item, policy)
+        head, _, tail = item.key_for(name, "\x00").partition("\x00")
+        return cls(name, item, policy, item.get_expiry(), head, tail)
+
+
+class LeanMemoryStorage(MemoryStorage):
+    """limits' memory storage with a lock-free sliding window counter. On one event loop nothing
+    runs between reading a window and bumping it, so the per-key locks, the expiry task and the
+    awaits of the stock implementation are pure cost: ~15 us a request measured, against ~2.
+    Same arithmetic: the previous window counts by the share of it that still overlaps."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # key -> [window length, window number, count of the previous window, count of this one]
+        self._windows: dict[str, list[int]] = {}
+        self._sweep_at = 10_000
+
+    def _counts(self, key: str, expiry: int, now: float) -> tuple[list[int] | None, int, int, int]:
+        number = int(now // expiry)
+        entry = self._windows.get(key)
+        if entry is None or entry[1] < number - 1:
+            return entry, number, 0, 0
+        if entry[1] == number - 1:
+            return entry, number, entry[3], 0
+        return entry, number, entry[2], entry[3]
+
+    async def acquire_sliding_window_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        if amount > limit:
+            return False
+        now = time.time()
+        entry, number, previous, current = self._counts(key, expiry, now)
+        overlap = 1 - (now / expiry - number)
+        if math.floor(previous * overlap + current) + amount > limit:
+            return False
+        if entry is None:
+            self._windows[key] = [expiry, number, previous, current + amount]
+            if len(self._windows) > self._sweep_at:
+                self._sweep(now)
+        else:
+            entry[1:] = (number, previous, current + amount)
+        return True
+
+    async def get_sliding_window(self, key: str, expiry: int) -> tuple[int, float, int, float]:
+        now = time.time()
+        _, number, previous, current = self._counts(key, expiry, now)
+        left = (1 - (now / expiry - number)) * expiry
+        return previous, (left if previous else 0.0), current, left + expiry
+
+    async def clear_sliding_window(self, key: str, expiry: int) -> None:
+        self._windows.pop(key, None)
+
+    async def reset(self) -> int | None:
+        self._windows.clear()
+        return await super().reset()
+
+    def _sweep(self, now: float) -> None:
+        self._windows = {k: e for k, e in self._windows.items() if e[1] >= int(now // e[0]) - 1}
+        self._sweep_at = max(10_000, 2 * len(self._windows))
 
 
 def make_storage(url: str, key_prefix: str) -> Storage:
     """``memory://`` (per process) or ``redis://``/``async+redis://host:port/db`` (shared)."""
+    if url.removeprefix("async+").startswith("memory://"):
+        return LeanMemoryStorage()
     if not url.startswith("async+"):
         url = "async+" + url
     options: dict[str, object] = {}
@@ -190,7 +253,9 @@ class RateLimitMiddleware:
         if self._down_until and time.monotonic() < self._down_until:
             return True
         try:
-            allowed = await self.limiter.hit(bucket.item, bucket.name, ident)
+            allowed = await self.storage.acquire_sliding_window_entry(  # type: ignore[attr-defined]
+                bucket.key_head + ident + bucket.key_tail, bucket.item.amount, bucket.expiry, 1
+            )
         except Exception as exc:  # fail open: a limiter outage must not become the service's
             self._down_until = time.monotonic() + RETRY_AFTER_FAILURE_S
             if not self._down:

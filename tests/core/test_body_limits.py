@@ -116,6 +116,20 @@ async def test_a_body_that_stops_coming_is_408(database_url, settings, app_key):
     assert r.json()["type"].endswith("/body-timeout")
 
 
+async def test_a_trickled_body_is_408_a_steady_one_is_not(database_url, settings, app_key):
+    async with limited_app(database_url, settings, body_timeout_s=0.3) as application:
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            headers = {**app_key, "Content-Type": "application/json"}
+            trickle = Chunks(10_000, chunk=1, pause_after_first=0.02)  # a byte every 20 ms
+            r = await c.post("/v1/complaints", content=trickle, headers=headers)
+            assert_problem(r, 408)
+            assert "slower than" in r.json()["detail"]
+            steady = Chunks(600_000, chunk=60_000, pause_after_first=0.1)  # a second in all
+            r = await c.post("/v1/complaints", content=steady, headers=headers)
+            assert r.status_code == 422, r.text[:300]  # read to the end: the description is too long
+
+
 def test_limits_follow_the_content_type(settings):
     from app.core.http import BodyLimitMiddleware
 

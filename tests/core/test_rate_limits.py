@@ -146,3 +146,20 @@ async def test_a_dead_storage_lets_requests_pass_with_one_log_line(database_url,
 def test_a_rate_that_does_not_parse_names_its_setting(settings):
     with pytest.raises(ValueError, match="ADUAN_RATE_LIMIT_PUBLIC"):
         create_app(settings.model_copy(update={"rate_limit_public": "lots"}))
+
+
+async def test_the_in_process_window_weighs_the_previous_one(monkeypatch):
+    from app.core import ratelimit
+
+    storage = ratelimit.LeanMemoryStorage()
+    now = [6000.0]  # the start of a 60 s window
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])
+    hits = [await storage.acquire_sliding_window_entry("k", 5, 60) for _ in range(6)]
+    assert hits == [True] * 5 + [False]
+    now[0] += 90  # half-way through the next window: the previous one weighs 5 * 0.5
+    hits = [await storage.acquire_sliding_window_entry("k", 5, 60) for _ in range(4)]
+    assert hits == [True, True, True, False]
+    previous, previous_left, current, _ = await storage.get_sliding_window("k", 60)
+    assert (previous, current, previous_left) == (5, 3, 30.0)
+    now[0] += 120  # two windows later nothing is left
+    assert await storage.get_sliding_window("k", 60) == (0, 0.0, 0, 90.0)
