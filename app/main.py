@@ -16,7 +16,9 @@ from fastapi.openapi.utils import get_openapi
 from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
+from app.auth.router import audit_router
 from app.auth.router import router as api_keys_router
+from app.auth.schemas import ApiKeyIn, RotateIn
 from app.channels.inbound import Pipeline
 from app.channels.router import admin_router as inbound_router
 from app.channels.router import install_channel_errors
@@ -24,8 +26,10 @@ from app.channels.router import router as channels_router
 from app.channels.schemas import JakiReport, LaporEvent, MediaClipping, OfficeIntake, SmsGatewayMessage
 from app.channels.storage import LocalStorage
 from app.complaints.categories import router as categories_router
+from app.complaints.reporters import ReporterPatch
+from app.complaints.reporters import router as reporters_router
 from app.complaints.router import router as complaints_router
-from app.complaints.schemas import ApiKeyIn, CommentIn, ComplaintIn, TransitionIn
+from app.complaints.schemas import CommentIn, ComplaintIn, TransitionIn
 from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine, resolve_database_url
 from app.core.errors import PROBLEM_SCHEMA, install_error_handlers, problems
@@ -57,6 +61,8 @@ BODY_MODELS: list[type] = [
     TransitionIn,
     CommentIn,
     ApiKeyIn,
+    RotateIn,
+    ReporterPatch,
     OfficeIntake,
     MediaClipping,
     JakiReport,
@@ -127,7 +133,9 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             {"name": "complaints", "description": "Canonical intake, reading, lifecycle, comments"},
             {"name": "public tracking", "description": "What anyone may see, by ticket"},
             {"name": "categories", "description": "The service catalogue"},
-            {"name": "api keys", "description": "Keys and roles"},
+            {"name": "api keys", "description": "Keys and roles: create, list, revoke, rotate"},
+            {"name": "reporters", "description": "Correcting a reporter's record (audited)"},
+            {"name": "audit", "description": "The append-only log of officer and admin actions"},
             {"name": "channels", "description": "One endpoint per source, in the source's native format"},
             {"name": "inbound review", "description": "Stored deliveries that could not be mapped"},
             {"name": "areas", "description": "Administrative areas: import, list, point lookup"},
@@ -166,6 +174,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         track_router,
         categories_router,
         api_keys_router,
+        audit_router,
+        reporters_router,
         channels_router,
         inbound_router,
     ):

@@ -36,6 +36,7 @@ from app.channels.schemas import (
     validate_photo_count,
 )
 from app.channels.storage import sniff_photo
+from app.core.config import secret
 from app.core.errors import AppError, NotFound, UnsupportedMediaType, problem_response, problems
 from app.core.http import RequestInvalid, is_json, json_body_schema, json_response, read_json
 from app.core.security import Admin, Principal, require
@@ -92,7 +93,7 @@ def _responses(*codes: int, created: bool = True) -> dict[int | str, dict[str, A
 
 
 def _secret(request: Request, name: str) -> str:
-    value = getattr(request.app.state.settings, name)
+    value = secret(request.app.state.settings, name)
     if not value:
         raise ChannelNotConfigured(name)
     return value

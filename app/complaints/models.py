@@ -66,6 +66,8 @@ class Reporter(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(320))
     nik: Mapped[str | None] = mapped_column(String(16))
+    # Officers' corrections (PATCH /v1/reporters/{id}) need If-Match with this.
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import Response
 
+from app.auth import policy
 from app.channels.base import AttachmentDraft, ComplaintDraft, LocationDraft, ReporterDraft
 from app.complaints import service
 from app.complaints.schemas import (
@@ -22,9 +23,10 @@ from app.complaints.schemas import (
     StatusCode,
     TransitionIn,
 )
-from app.core.errors import PreconditionFailed, Unprocessable, problems
+from app.core.errors import Unprocessable, problems
 from app.core.http import dumps, json_body_schema, json_response, read_json
-from app.core.security import Officer, Submitter
+from app.core.preconditions import IfMatch, expected_version
+from app.core.security import Officer, Reader, Submitter
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
@@ -78,9 +80,12 @@ def _created_response(view: dict, created: bool) -> Response:
     summary="Submit a complaint in the canonical schema",
     description=(
         "Geo-tagged (`location`) or not. Honors `Idempotency-Key`: a retry with the same key and body "
-        "returns the original answer and creates nothing; the same key with another body is 422. A second "
-        "complaint with the same `(channel, external_id)` returns the existing one with 200. A point outside "
-        "DKI Jakarta is accepted and flagged `outside_service_area`."
+        "returns the original answer and creates nothing; the same key with another body is 422. The same "
+        "`(channel, external_id)` again from the same key returns the existing complaint with 200; from "
+        "another key it is 409 and says nothing of that complaint. `channel`: an `app` key submits `jaki` "
+        "(its default); staff submit the desk and media channels (default `pendopo`); platform channels "
+        "come only through their signed endpoints (403 here). A point outside DKI Jakarta is accepted and "
+        "flagged `outside_service_area`."
     ),
     status_code=201,
     response_model=ComplaintOut,
@@ -89,7 +94,7 @@ def _created_response(view: dict, created: bool) -> Response:
             "description": "Already known: the same (channel, external_id) was submitted before",
             "model": ComplaintOut,
         },
-        **problems(400, 401, 403, 413, 415, 422, 503),
+        **problems(400, 401, 403, 409, 413, 415, 422, 503),
     },
     openapi_extra=json_body_schema(ComplaintIn),
 )
@@ -102,6 +107,9 @@ async def create_complaint(
 ) -> Response:
     raw = await request.body()
     body = await read_json(request, ComplaintIn, body=raw)
+    if "channel" not in body.model_fields_set:
+        body.channel = policy.DEFAULT_CHANNEL[principal.role]  # type: ignore[assignment]
+    policy.check_channel(principal, body.channel)
     draft = draft_from_api(body)
     placer = request.app.state.placer
     db = request.app.state.db
@@ -140,7 +148,14 @@ async def create_complaint(
         row, created = await service.intake(
             conn, draft, placer=placer, actor=principal.actor, created_by=principal.id, placement=placement
         )
-        view = service.complaint_view(row)
+        if not created and row["created_by"] != principal.id:
+            # Someone else's complaint: say nothing of it (and keep the id from being squatted:
+            # platform channels, whose ids could be planted ahead of a real delivery, are not
+            # open to this endpoint at all).
+            raise service.ExternalIdTaken(
+                f"({draft.channel}, external_id) was already used by another key; choose another external_id"
+            )
+        view = service.owner_view(row, principal)
         if idempotency_key:
             await conn.execute(
                 "UPDATE idempotency_keys SET status_code = $3, response = $4::jsonb WHERE principal = $1 AND key = $2",
@@ -161,18 +176,20 @@ async def create_complaint(
 @router.get(
     "",
     operation_id="listComplaints",
-    summary="List complaints (officer roles), newest first, keyset-paginated",
+    summary="List complaints, newest first, keyset-paginated (staff: their units; app, partner: their own)",
     description=(
         "Filters combine with AND; repeat `status`, `channel` or `category` for several values. Pages are "
         "ordered by `(created_at, id)` descending and a cursor continues strictly after the last row, so "
-        "complaints arriving while you page appear only at the head, never twice or shifted."
+        "complaints arriving while you page appear only at the head, never twice or shifted. Each key sees "
+        "what app.auth.policy lets it read: staff their unit and the units below it (secret complaints only "
+        "for the unit handling them and its supervisors), `app` and `partner` keys what they submitted."
     ),
     response_model=ComplaintList,
     responses=problems(401, 403, 422, 503),
 )
 async def list_complaints(
     request: Request,
-    principal: Officer,
+    principal: Reader,
     status: Annotated[list[StatusCode] | None, Query()] = None,
     channel: Annotated[list[str] | None, Query()] = None,
     category: Annotated[list[str] | None, Query()] = None,
@@ -226,16 +243,7 @@ async def list_complaints(
         flt.clauses.append("c.assignee_id IS NULL")
     elif unassigned is False:
         flt.clauses.append("c.assignee_id IS NOT NULL")
-    if principal.role == "officer":
-        # Secret complaints only for those handling them (see service.can_view).
-        if principal.officer_id is not None:
-            flt.add(
-                "(c.privacy <> 'secret' OR c.assignee_id = {} OR c.created_by = {})",
-                principal.officer_id,
-                principal.id,
-            )
-        else:
-            flt.add("(c.privacy <> 'secret' OR c.created_by = {})", principal.id)
+    policy.read_clause(principal, flt.add)
     async with request.app.state.db.raw() as conn:
         body = await service.list_complaints_json(conn, flt, limit=limit, cursor=cursor)
     return Response(body, media_type="application/json")
@@ -244,28 +252,20 @@ async def list_complaints(
 @router.get(
     "/{complaint_id}",
     operation_id="getComplaint",
-    summary="One complaint with its reporter and full history (officer roles)",
+    summary="One complaint: staff see the reporter and full history, app/partner keys their own, public history",
+    description=(
+        "Staff (within their units) get the reporter (an anonymous reporter only for admins; each such read "
+        "is audited) and every event; an `app` or `partner` key reads only complaints it submitted, with the "
+        "public history and no reporter record. Any other id is 404, exactly like one that does not exist."
+    ),
     response_model=ComplaintOut,
     responses=problems(401, 403, 404, 422, 503),
 )
-async def get_complaint(request: Request, complaint_id: uuid.UUID, principal: Officer) -> Response:
+async def get_complaint(request: Request, complaint_id: uuid.UUID, principal: Reader) -> Response:
     async with request.app.state.db.raw() as conn:
         row = await service.visible_complaint(conn, complaint_id, principal)
-        view = await service.full_view(conn, row)
+        view = await service.full_view(conn, row, principal)
     return json_response(view, headers={"ETag": f'"{row["version"]}"'})
-
-
-def parse_if_match(value: str | None) -> int | None:
-    if value is None or value.strip() == "*":
-        return None
-    v = value.strip()
-    if v.startswith("W/"):
-        v = v[2:]
-    v = v.strip('"')
-    try:
-        return int(v)
-    except ValueError:
-        raise PreconditionFailed(f"If-Match {value!r} is not a version this API gave out") from None
 
 
 @router.post(
@@ -274,21 +274,22 @@ def parse_if_match(value: str | None) -> int | None:
     summary="Move a complaint to another status",
     description=(
         "The allowed moves are Jakarta CRM's lifecycle (see `allowed_transitions` on a complaint); any other "
-        "move is 409 naming the allowed ones. Send `If-Match` with the complaint's `version` (its ETag): "
-        "412 when it changed meanwhile. The app role may only reopen a resolved complaint (within 7 days)."
+        "move is 409 naming the allowed ones. `If-Match` with the complaint's `version` (its ETag) is "
+        "required: 428 without it, 412 when it changed meanwhile. The app role may only reopen a resolved "
+        "complaint it submitted (within 7 days)."
     ),
     response_model=ComplaintOut,
-    responses=problems(400, 401, 403, 404, 409, 412, 415, 422, 503),
+    responses=problems(400, 401, 403, 404, 409, 412, 415, 422, 428, 503),
     openapi_extra=json_body_schema(TransitionIn),
 )
 async def transition(
     request: Request,
     complaint_id: uuid.UUID,
     principal: Submitter,
-    if_match: Annotated[str | None, Header(description='The complaint\'s version, e.g. "3"')] = None,
+    if_match: IfMatch = None,
 ) -> Response:
     body = await read_json(request, TransitionIn)
-    expected = parse_if_match(if_match)
+    expected = expected_version(if_match)
     async with request.app.state.db.transaction() as conn:
         row = await service.transition(
             conn,
@@ -303,7 +304,7 @@ async def transition(
         hooks = request.app.state.placer
         if hooks:
             row = await hooks.after_transition(conn, row) or row
-        view = await service.full_view(conn, row)
+        view = await service.full_view(conn, row, principal)
     return json_response(view, headers={"ETag": f'"{row["version"]}"'})
 
 

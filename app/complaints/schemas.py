@@ -512,6 +512,7 @@ class ReporterOut(BaseModel):
     email: str | None = None
     nik: str | None = None
     handles: dict[str, str] = {}
+    version: int = Field(default=1, description="Send it as If-Match to PATCH /v1/reporters/{id}")
 
 
 class EventOut(BaseModel):

@@ -18,13 +18,15 @@ from typing import Any, TypeVar
 import asyncpg
 import orjson
 
+from app.auth import audit, policy
 from app.channels.base import ComplaintDraft, ReporterDraft
 from app.complaints import lifecycle
 from app.complaints.tickets import new_ticket
-from app.core.errors import AppError, NotFound, PreconditionFailed, Unprocessable
+from app.core.errors import AppError, Conflict, NotFound, Unprocessable
 from app.core.geohash import encode as geohash
 from app.core.http import json_text
 from app.core.pii import find_pii, mask_pii, normalise_phone
+from app.core.preconditions import check_version
 from app.core.security import Principal
 
 # DKI Jakarta, Kepulauan Seribu included, with a small margin. A point outside
@@ -46,6 +48,11 @@ T = TypeVar("T")
 class ComplaintNotFound(NotFound):
     slug = "complaint-not-found"
     title = "Complaint not found"
+
+
+class ExternalIdTaken(Conflict):
+    slug = "external-id-taken"
+    title = "This (channel, external_id) belongs to another submitter"
 
 
 class UnknownCategory(Unprocessable):
@@ -103,11 +110,13 @@ _REPORTER_CTES = """found AS (
   SELECT {name}::text, {phone}::text, {email}::text, {nik}::text WHERE NOT EXISTS (SELECT 1 FROM found)
   RETURNING id
 ), updated AS (
-  -- only when this report tells us something new (a repeat reporter rewrites nothing)
-  UPDATE reporters SET name = COALESCE({name}, name), phone = COALESCE(phone, {phone}),
+  -- A submitter is not verified: a report may fill in what we did not know about the person,
+  -- never rewrite what we did (whoever types a known phone number cannot rename its owner or
+  -- take over their email). Officers correct a reporter through PATCH /v1/reporters/{{id}}.
+  UPDATE reporters SET name = COALESCE(name, {name}), phone = COALESCE(phone, {phone}),
          email = COALESCE(email, {email}), nik = COALESCE(nik, {nik}), updated_at = now()
   WHERE id = (SELECT reporter_id FROM found)
-    AND (name IS DISTINCT FROM COALESCE({name}, name) OR (phone IS NULL AND {phone}::text IS NOT NULL)
+    AND ((name IS NULL AND {name}::text IS NOT NULL) OR (phone IS NULL AND {phone}::text IS NOT NULL)
          OR (email IS NULL AND {email}::text IS NOT NULL) OR (nik IS NULL AND {nik}::text IS NOT NULL))
 ), me AS (
   SELECT id FROM created UNION ALL SELECT reporter_id FROM found
@@ -528,16 +537,6 @@ def complaint_view(row: asyncpg.Record | dict[str, Any], *, now: datetime | None
     }
 
 
-def can_view(principal: Principal, row: asyncpg.Record) -> bool:
-    """Secret complaints are for those handling them: supervisors, admins, the
-    officer assigned to it, and the key that took it in."""
-    if row["privacy"] != "secret" or principal.role in ("admin", "supervisor"):
-        return True
-    if principal.officer_id is not None and row["assignee_id"] == principal.officer_id:
-        return True
-    return row["created_by"] == principal.id
-
-
 async def fetch_complaint(conn: asyncpg.Connection, complaint_id: uuid.UUID, *, for_update: bool = False):
     sql = f"SELECT {COLUMNS} FROM complaints c WHERE c.id = $1" + (" FOR UPDATE" if for_update else "")
     return await conn.fetchrow(sql, complaint_id)
@@ -545,8 +544,8 @@ async def fetch_complaint(conn: asyncpg.Connection, complaint_id: uuid.UUID, *, 
 
 async def visible_complaint(conn: asyncpg.Connection, complaint_id: uuid.UUID, principal: Principal, **kw):
     row = await fetch_complaint(conn, complaint_id, **kw)
-    if row is None or not can_view(principal, row):
-        # A secret complaint one may not see is indistinguishable from none.
+    if row is None or not policy.can_read(principal, row):
+        # A complaint one may not see is indistinguishable from none (app.auth.policy).
         raise ComplaintNotFound(f"no complaint {complaint_id}")
     return row
 
@@ -555,7 +554,7 @@ async def reporter_view(conn: asyncpg.Connection, reporter_id: uuid.UUID | None)
     if reporter_id is None:
         return None
     rows = await conn.fetch(
-        "SELECT r.id, r.name, r.phone, r.email, r.nik, i.kind, i.value FROM reporters r "
+        "SELECT r.id, r.name, r.phone, r.email, r.nik, r.version, i.kind, i.value FROM reporters r "
         "LEFT JOIN reporter_identities i ON i.reporter_id = r.id WHERE r.id = $1",
         reporter_id,
     )
@@ -574,23 +573,44 @@ async def reporter_view(conn: asyncpg.Connection, reporter_id: uuid.UUID | None)
         "email": first["email"],
         "nik": first["nik"],
         "handles": handles,
+        "version": first["version"],
     }
 
 
-async def events_view(conn: asyncpg.Connection, complaint_id: uuid.UUID) -> list[dict[str, Any]]:
+async def events_view(
+    conn: asyncpg.Connection, complaint_id: uuid.UUID, *, public_only: bool = False
+) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         "SELECT id, kind, actor, from_status, to_status, note, public, data, created_at "
-        "FROM complaint_events WHERE complaint_id = $1 ORDER BY id",
+        "FROM complaint_events WHERE complaint_id = $1 AND (public OR NOT $2) ORDER BY id",
         complaint_id,
+        public_only,
     )
     return [dict(r) for r in rows]
 
 
-async def full_view(conn: asyncpg.Connection, row: asyncpg.Record) -> dict[str, Any]:
+async def full_view(conn: asyncpg.Connection, row: asyncpg.Record, principal: Principal) -> dict[str, Any]:
+    """One complaint as this key may see it (app.auth.policy): staff get the reporter (not an
+    anonymous one below admin; each answer that carries a reporter's personal data is an audited
+    read) and the whole history; app and partner keys the public history only."""
     view = complaint_view(row)
-    view["reporter"] = await reporter_view(conn, row["reporter_id"])
-    view["events"] = await events_view(conn, row["id"])
+    staff = policy.sees_internal(principal)
+    reporter = None
+    if policy.sees_reporter(principal, row):
+        reporter = await reporter_view(conn, row["reporter_id"])
+        if reporter is not None:
+            await audit.record(
+                conn, principal, "reporter.read", complaint_id=row["id"], target_type="reporter",
+                target_id=reporter["id"],
+            )  # fmt: skip
+    view["reporter"] = reporter
+    view["events"] = await events_view(conn, row["id"], public_only=not staff)
     return view
+
+
+def owner_view(row: asyncpg.Record, principal: Principal) -> dict[str, Any]:
+    """The short view a write answers with (no reporter, no history)."""
+    return complaint_view(row)
 
 
 # --------------------------------------------------------------------------- lifecycle
@@ -630,7 +650,7 @@ async def transition(
     note: str | None,
     public: bool,
     principal: Principal,
-    if_match: int | None,
+    if_match: int,
     duplicate_of: uuid.UUID | None = None,
     now: datetime | None = None,
 ) -> asyncpg.Record:
@@ -641,11 +661,9 @@ async def transition(
     """
     now = now or datetime.now(UTC)
     row = await visible_complaint(conn, complaint_id, principal, for_update=True)
-    if if_match is not None and if_match != row["version"]:
-        raise PreconditionFailed(
-            f"If-Match {if_match} does not match the current version {row['version']}",
-            current_version=row["version"],
-        )
+    check_version(if_match, row["version"])
+    if not policy.sees_internal(principal):
+        public = True  # a reporter's own move (a reopen) belongs to the public history
     current = row["status"]
     lifecycle.check_transition(current, status, resolved_at=row["resolved_at"], now=now, role=principal.role)
     if status == "duplicate":
@@ -654,7 +672,8 @@ async def transition(
                 "duplicate_of: name the complaint this one duplicates",
                 errors=[{"field": "duplicate_of", "detail": "required with status=duplicate"}],
             )
-        if duplicate_of == complaint_id or await fetch_complaint(conn, duplicate_of) is None:
+        target = None if duplicate_of == complaint_id else await fetch_complaint(conn, duplicate_of)
+        if target is None or not policy.can_read(principal, target):
             raise Unprocessable(
                 "duplicate_of: no such other complaint",
                 errors=[{"field": "duplicate_of", "detail": "unknown complaint"}],
@@ -680,6 +699,16 @@ async def transition(
         to_status=status,
         data={"duplicate_of": str(duplicate_of)} if duplicate_of else None,
     )
+    await audit.record(
+        conn,
+        principal,
+        "complaint.transition",
+        complaint_id=complaint_id,
+        target_type="complaint",
+        target_id=complaint_id,
+        data={"from": current, "to": status, "version": updated["version"], "public": public,
+              **({"duplicate_of": str(duplicate_of)} if duplicate_of else {})},
+    )  # fmt: skip
     return updated
 
 
@@ -696,6 +725,10 @@ async def add_comment(
         note,
         public,
     )
+    await audit.record(
+        conn, principal, "complaint.comment", complaint_id=complaint_id, target_type="complaint_event",
+        target_id=row["id"], data={"public": public},
+    )  # fmt: skip
     return dict(row)
 
 

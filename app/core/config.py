@@ -10,28 +10,31 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
+    """Secrets are ``SecretStr``: never printed in a repr, a log line or a traceback; read them
+    with ``secret(settings, name)``."""
+
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
 
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
     data_dir: Path = Field(default=Path("./.aduan"), alias="ADUAN_DATA_DIR")
-    admin_key: str | None = Field(default=None, alias="ADUAN_ADMIN_KEY")
+    admin_key: SecretStr | None = Field(default=None, alias="ADUAN_ADMIN_KEY")
     public_base_url: str = Field(default="http://127.0.0.1:8000", alias="ADUAN_PUBLIC_BASE_URL")
 
-    twitter_consumer_secret: str | None = Field(default=None, alias="ADUAN_TWITTER_CONSUMER_SECRET")
+    twitter_consumer_secret: SecretStr | None = Field(default=None, alias="ADUAN_TWITTER_CONSUMER_SECRET")
     # The X account whose mentions are complaints; its own tweets are ignored.
     twitter_account_id: str | None = Field(default=None, alias="ADUAN_TWITTER_ACCOUNT_ID")
-    facebook_app_secret: str | None = Field(default=None, alias="ADUAN_FACEBOOK_APP_SECRET")
-    facebook_verify_token: str | None = Field(default=None, alias="ADUAN_FACEBOOK_VERIFY_TOKEN")
-    instagram_app_secret: str | None = Field(default=None, alias="ADUAN_INSTAGRAM_APP_SECRET")
-    instagram_verify_token: str | None = Field(default=None, alias="ADUAN_INSTAGRAM_VERIFY_TOKEN")
+    facebook_app_secret: SecretStr | None = Field(default=None, alias="ADUAN_FACEBOOK_APP_SECRET")
+    facebook_verify_token: SecretStr | None = Field(default=None, alias="ADUAN_FACEBOOK_VERIFY_TOKEN")
+    instagram_app_secret: SecretStr | None = Field(default=None, alias="ADUAN_INSTAGRAM_APP_SECRET")
+    instagram_verify_token: SecretStr | None = Field(default=None, alias="ADUAN_INSTAGRAM_VERIFY_TOKEN")
     # Graph API token used to fetch the text of Instagram mentions (`aduan mentions fetch`).
-    instagram_access_token: str | None = Field(default=None, alias="ADUAN_INSTAGRAM_ACCESS_TOKEN")
-    whatsapp_app_secret: str | None = Field(default=None, alias="ADUAN_WHATSAPP_APP_SECRET")
-    whatsapp_verify_token: str | None = Field(default=None, alias="ADUAN_WHATSAPP_VERIFY_TOKEN")
-    mailgun_signing_key: str | None = Field(default=None, alias="ADUAN_MAILGUN_SIGNING_KEY")
-    twilio_auth_token: str | None = Field(default=None, alias="ADUAN_TWILIO_AUTH_TOKEN")
-    sms_gateway_secret: str | None = Field(default=None, alias="ADUAN_SMS_GATEWAY_SECRET")
-    lapor_secret: str | None = Field(default=None, alias="ADUAN_LAPOR_SECRET")
+    instagram_access_token: SecretStr | None = Field(default=None, alias="ADUAN_INSTAGRAM_ACCESS_TOKEN")
+    whatsapp_app_secret: SecretStr | None = Field(default=None, alias="ADUAN_WHATSAPP_APP_SECRET")
+    whatsapp_verify_token: SecretStr | None = Field(default=None, alias="ADUAN_WHATSAPP_VERIFY_TOKEN")
+    mailgun_signing_key: SecretStr | None = Field(default=None, alias="ADUAN_MAILGUN_SIGNING_KEY")
+    twilio_auth_token: SecretStr | None = Field(default=None, alias="ADUAN_TWILIO_AUTH_TOKEN")
+    sms_gateway_secret: SecretStr | None = Field(default=None, alias="ADUAN_SMS_GATEWAY_SECRET")
+    lapor_secret: SecretStr | None = Field(default=None, alias="ADUAN_LAPOR_SECRET")
 
     # Where uploaded photos are kept (local-disk storage default).
     media_dir: Path | None = Field(default=None, alias="ADUAN_MEDIA_DIR")
@@ -73,3 +76,11 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def secret(settings: Settings, name: str) -> str | None:
+    """The plain value of a secret setting (None or empty when unset)."""
+    value = getattr(settings, name)
+    if isinstance(value, SecretStr):
+        return value.get_secret_value() or None
+    return value or None

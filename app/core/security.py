@@ -1,14 +1,21 @@
 """API keys: ``Authorization: Bearer <key>``; keys are stored as sha256 hashes.
 
-A positive lookup is cached in the process for ``CACHE_SECONDS`` so that the hot
-paths do not pay a database round trip per request; a revoked key therefore
-stops working within that many seconds on every process.
+Who a key is (``Principal``) is decided here; what it may see and change is decided in one
+place, ``app.auth.policy``.
+
+A key is valid while it is not revoked, not expired and, for a key bound to an officer, while
+that officer is active. Its role and unit follow the officer (a supervisor demoted or moved
+loses the old scope at once). A positive lookup is cached in the process for
+``CACHE_SECONDS`` (half a second), so a revoked key, or the key of a deactivated officer,
+answers 401 within one second on every process, while a busy client still costs at most two
+lookups a second per process.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 import uuid
@@ -17,11 +24,17 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app.core.config import secret
 from app.core.errors import Forbidden, Unauthorized
+
+log = logging.getLogger("aduan.security")
 
 ROLES = ("admin", "supervisor", "officer", "app", "partner")
 OFFICER_ROLES = ("admin", "supervisor", "officer")
-CACHE_SECONDS = 10.0
+CACHE_SECONDS = 0.5
+# last_used_at is written at most this often per key (a write per request would cost intake).
+LAST_USED_RESOLUTION_S = 60.0
+BOOTSTRAP_ID = "bootstrap-admin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +43,19 @@ class Principal:
     name: str
     role: str
     officer_id: uuid.UUID | None = None
+    # The unit the key works for: the officer's unit, else the key's own; None: city-wide.
+    unit: str | None = None
+    # ``unit`` and every unit below it (units.parent_code); empty when ``unit`` is None.
+    units: frozenset[str] = frozenset()
 
     @property
     def actor(self) -> str:
         """How this caller is named in a complaint's history."""
         return f"{self.role}:{self.name}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in OFFICER_ROLES
 
 
 def new_key() -> str:
@@ -46,10 +67,66 @@ def hash_key(key: str) -> str:
 
 
 _cache: dict[str, tuple[Principal, float]] = {}
+_last_used_written: dict[str, float] = {}
+
+# One round trip: the key, the officer it belongs to (active, current role and unit) and the
+# unit's subtree. A key of an inactive officer, a revoked or an expired key finds no row.
+_LOOKUP_SQL = """
+WITH k AS (
+  SELECT k.id, k.name, CASE WHEN o.id IS NULL THEN k.role ELSE o.role END AS role, k.officer_id,
+         COALESCE(o.unit_code, k.unit_code) AS unit
+  FROM api_keys k LEFT JOIN officers o ON o.id = k.officer_id
+  WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())
+    AND (k.officer_id IS NULL OR o.active IS TRUE)
+)
+SELECT k.id, k.name, k.role, k.officer_id, k.unit,
+       (WITH RECURSIVE tree(code, depth) AS (
+          SELECT k.unit, 0 WHERE k.unit IS NOT NULL
+          UNION
+          SELECT u.code, tree.depth + 1 FROM units u JOIN tree ON u.parent_code = tree.code WHERE tree.depth < 20
+        ) SELECT array_agg(DISTINCT code) FROM tree) AS units
+FROM k
+"""
 
 
 def clear_cache() -> None:
     _cache.clear()
+    _last_used_written.clear()
+
+
+def forget(key_id: str | None = None) -> None:
+    """Drop cached principals (all, or one key's) in this process: a revocation is seen here
+    at once and by other processes within ``CACHE_SECONDS``."""
+    if key_id is None:
+        _cache.clear()
+        return
+    for digest, (principal, _) in list(_cache.items()):
+        if principal.id == key_id:
+            _cache.pop(digest, None)
+
+
+async def _lookup(request: Request, digest: str) -> Principal | None:
+    async with request.app.state.db.raw() as conn:
+        row = await conn.fetchrow(_LOOKUP_SQL, digest)
+        if row is None:
+            return None
+        key_id = str(row["id"])
+        now = time.monotonic()
+        if now - _last_used_written.get(key_id, -LAST_USED_RESOLUTION_S) >= LAST_USED_RESOLUTION_S:
+            _last_used_written[key_id] = now
+            await conn.execute(
+                "UPDATE api_keys SET last_used_at = now() WHERE id = $1 "
+                "AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
+                row["id"],
+            )
+    return Principal(
+        id=key_id,
+        name=row["name"],
+        role=row["role"],
+        officer_id=row["officer_id"],
+        unit=row["unit"],
+        units=frozenset(row["units"] or ()),
+    )
 
 
 async def authenticate(request: Request) -> Principal:
@@ -60,23 +137,19 @@ async def authenticate(request: Request) -> Principal:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("use Authorization: Bearer <api key>")
-    settings = request.app.state.settings
-    if settings.admin_key and hmac.compare_digest(token.encode(), settings.admin_key.encode()):
-        return Principal(id="bootstrap-admin", name="bootstrap", role="admin")
+    admin_key = secret(request.app.state.settings, "admin_key")
+    if admin_key:
+        if hmac.compare_digest(token.encode(), admin_key.encode()):
+            return Principal(id=BOOTSTRAP_ID, name="bootstrap", role="admin")
     digest = hash_key(token)
     now = time.monotonic()
     hit = _cache.get(digest)
     if hit and hit[1] > now:
         return hit[0]
-    async with request.app.state.db.raw() as conn:
-        row = await conn.fetchrow(
-            "SELECT id, name, role, officer_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
-            digest,
-        )
-    if row is None:
+    principal = await _lookup(request, digest)
+    if principal is None:
         _cache.pop(digest, None)
-        raise Unauthorized("unknown or revoked API key")
-    principal = Principal(id=str(row["id"]), name=row["name"], role=row["role"], officer_id=row["officer_id"])
+        raise Unauthorized("unknown, revoked or expired API key")
     if len(_cache) > 10_000:
         _cache.clear()
     _cache[digest] = (principal, now + CACHE_SECONDS)
@@ -105,3 +178,5 @@ Supervisor = Annotated[Principal, Depends(require("admin", "supervisor"))]
 Officer = Annotated[Principal, Depends(require(*OFFICER_ROLES))]
 Submitter = Annotated[Principal, Depends(require("admin", "supervisor", "officer", "app"))]
 Partner = Annotated[Principal, Depends(require("admin", "partner"))]
+# Who reads complaints: staff within their scope, app and partner keys what they submitted.
+Reader = Annotated[Principal, Depends(require(*ROLES))]

@@ -77,6 +77,13 @@ class Unit(Base):
     area_codes: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
     categories: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # The unit above this one (a Suku Dinas under its agency): a supervisor's key works in their
+    # unit and every unit below it.
+    parent_code: Mapped[str | None] = mapped_column(
+        ForeignKey("units.code", onupdate="CASCADE"), nullable=True, index=True
+    )
+    # Optimistic concurrency: PATCH needs If-Match with this.
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -101,6 +108,9 @@ class Officer(Base):
     active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     # Round robin among equally loaded officers: least recently assigned first.
     last_assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Open complaints assigned to the officer, kept by a trigger on complaints (migration 0007).
+    open_assignments: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    version: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

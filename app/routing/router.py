@@ -5,14 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from app.auth import audit, policy
 from app.complaints import service as complaints
-from app.complaints.router import parse_if_match
 from app.complaints.schemas import ComplaintOut
-from app.core.errors import UnsupportedMediaType, problems
+from app.core.errors import Forbidden, UnsupportedMediaType, problems
 from app.core.http import json_body_schema, json_response, read_json
+from app.core.preconditions import IfMatch, expected_version
 from app.core.security import Admin, AnyKey, Officer, Supervisor
 from app.routing import service, sweeper
 from app.routing.schemas import (
@@ -149,6 +150,10 @@ async def import_areas(request: Request, principal: Admin) -> Response:
     body = await request.body()
     async with request.app.state.db.transaction() as conn:
         result = await service.import_file(conn, body, csv=csv)
+        await audit.record(
+            conn, principal, "areas.import", target_type="areas",
+            data={"format": "csv" if csv else "geojson", "bytes": len(body)},
+        )  # fmt: skip
     await _reload(request)
     return json_response(result)
 
@@ -303,6 +308,10 @@ async def set_keywords(request: Request, code: str, principal: Supervisor) -> Re
     body = await read_json(request, KeywordsIn)
     async with request.app.state.db.transaction() as conn:
         out = await service.set_keywords(conn, code, body.keywords)
+        await audit.record(
+            conn, principal, "category.keywords", target_type="category", target_id=code,
+            data={"keywords": body.keywords},
+        )  # fmt: skip
     await _reload(request)
     return json_response(out)
 
@@ -322,8 +331,17 @@ async def set_keywords(request: Request, code: str, principal: Supervisor) -> Re
 )
 async def create_unit(request: Request, principal: Supervisor) -> Response:
     body = await read_json(request, UnitIn)
+    if principal.role == "supervisor" and principal.unit is not None:
+        # A supervisor's new unit sits in their part of the tree.
+        if body.parent is None:
+            body.parent = principal.unit
+        policy.check_unit(principal, body.parent, "parent")
     async with request.app.state.db.transaction() as conn:
         out = await service.create_unit(conn, body)
+        await audit.record(
+            conn, principal, "unit.create", target_type="unit", target_id=out["code"],
+            data=body.model_dump(mode="json"),
+        )  # fmt: skip
     await _reload(request)
     return json_response(out, 201, headers={"Location": f"/v1/units/{out['code']}"})
 
@@ -364,24 +382,37 @@ async def list_units(
 )
 async def get_unit(request: Request, code: str, principal: Officer) -> Response:
     async with request.app.state.db.raw() as conn:
-        return json_response(await service.get_unit(conn, code))
+        out = await service.get_unit(conn, code)
+    return json_response(out, headers={"ETag": f'"{out["version"]}"'})
 
 
 @router.patch(
     "/v1/units/{code}",
     tags=["units"],
     operation_id="updateUnit",
-    summary="Change a unit (admin, supervisor)",
+    summary="Change a unit (admin; supervisor inside their units); If-Match required",
     response_model=UnitOut,
-    responses=problems(400, 401, 403, 404, 415, 422, 503),
+    responses=problems(400, 401, 403, 404, 412, 415, 422, 428, 503),
     openapi_extra=json_body_schema(UnitPatch),
 )
-async def update_unit(request: Request, code: str, principal: Supervisor) -> Response:
+async def update_unit(
+    request: Request, code: str, principal: Supervisor, if_match: IfMatch = None
+) -> Response:
     body = await read_json(request, UnitPatch)
+    expected = expected_version(if_match)
+    policy.check_unit(principal, code)
+    if "parent" in body.model_fields_set:
+        if principal.role != "admin" and code == principal.unit:
+            raise Forbidden("only an admin moves a supervisor's own unit in the tree")
+        policy.check_unit(principal, body.parent, "parent")
     async with request.app.state.db.transaction() as conn:
-        out = await service.update_unit(conn, code, body)
+        out = await service.update_unit(conn, code, body, expected_version=expected)
+        await audit.record(
+            conn, principal, "unit.update", target_type="unit", target_id=code,
+            data=body.model_dump(mode="json", exclude_unset=True),
+        )  # fmt: skip
     await _reload(request)
-    return json_response(out)
+    return json_response(out, headers={"ETag": f'"{out["version"]}"'})
 
 
 @router.delete(
@@ -393,8 +424,10 @@ async def update_unit(request: Request, code: str, principal: Supervisor) -> Res
     responses=problems(401, 403, 404, 503),
 )
 async def deactivate_unit(request: Request, code: str, principal: Supervisor) -> Response:
+    policy.check_unit(principal, code)
     async with request.app.state.db.transaction() as conn:
         out = await service.update_unit(conn, code, UnitPatch(active=False))
+        await audit.record(conn, principal, "unit.deactivate", target_type="unit", target_id=code)
     await _reload(request)
     return json_response(out)
 
@@ -415,8 +448,11 @@ async def unit_queue(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     cursor: str | None = None,
 ) -> Response:
+    policy.check_unit(principal, code)
     async with request.app.state.db.raw() as conn:
-        out = await service.queue(conn, unit=code, unassigned=unassigned, limit=limit, cursor=cursor)
+        out = await service.queue(
+            conn, unit=code, unassigned=unassigned, limit=limit, cursor=cursor, principal=principal
+        )
     return json_response(out)
 
 
@@ -435,8 +471,13 @@ async def unit_queue(
 )
 async def create_officer(request: Request, principal: Supervisor) -> Response:
     body = await read_json(request, OfficerIn)
+    policy.check_manage_officer(principal, unit_code=body.unit, role=body.role)
     async with request.app.state.db.transaction() as conn:
-        out = await service.create_officer(conn, body)
+        out = await service.create_officer(conn, body, created_by=principal.id)
+        await audit.record(
+            conn, principal, "officer.create", target_type="officer", target_id=out["id"],
+            data=body.model_dump(mode="json"),
+        )  # fmt: skip
     await _refresh(request)  # the officer may staff a unit's automatic stream (migration 0006)
     return json_response(out, 201, headers={"Location": f"/v1/officers/{out['id']}"})
 
@@ -472,25 +513,38 @@ async def list_officers(
 )
 async def get_officer(request: Request, officer_id: uuid.UUID, principal: Officer) -> Response:
     async with request.app.state.db.raw() as conn:
-        return json_response(await service.get_officer(conn, officer_id))
+        out = await service.get_officer(conn, officer_id)
+    return json_response(out, headers={"ETag": f'"{out["version"]}"'})
 
 
 @router.patch(
     "/v1/officers/{officer_id}",
     tags=["officers"],
     operation_id="updateOfficer",
-    summary="Change an officer: unit, role, areas, categories, capacity, active (admin, supervisor)",
+    summary="Change an officer: unit, role, areas, categories, capacity, active (admin; supervisor for their units)",
     description="Lowering the capacity below the current load takes nothing away; it stops new assignments.",
     response_model=OfficerOut,
-    responses=problems(400, 401, 403, 404, 415, 422, 503),
+    responses=problems(400, 401, 403, 404, 412, 415, 422, 428, 503),
     openapi_extra=json_body_schema(OfficerPatch),
 )
-async def update_officer(request: Request, officer_id: uuid.UUID, principal: Supervisor) -> Response:
+async def update_officer(
+    request: Request, officer_id: uuid.UUID, principal: Supervisor, if_match: IfMatch = None
+) -> Response:
     body = await read_json(request, OfficerPatch)
+    expected = expected_version(if_match)
     async with request.app.state.db.transaction() as conn:
-        out = await service.update_officer(conn, officer_id, body)
+        current = await service.officer_for_update(conn, officer_id)
+        policy.check_manage_officer(principal, unit_code=current["unit_code"], role=current["role"])
+        policy.check_manage_officer(
+            principal, unit_code=body.unit or current["unit_code"], role=body.role or current["role"]
+        )
+        out = await service.update_officer(conn, officer_id, body, expected_version=expected)
+        await audit.record(
+            conn, principal, "officer.update", target_type="officer", target_id=officer_id,
+            data=body.model_dump(mode="json", exclude_unset=True),
+        )  # fmt: skip
     await _refresh(request)
-    return json_response(out)
+    return json_response(out, headers={"ETag": f'"{out["version"]}"'})
 
 
 @router.delete(
@@ -503,7 +557,10 @@ async def update_officer(request: Request, officer_id: uuid.UUID, principal: Sup
 )
 async def deactivate_officer(request: Request, officer_id: uuid.UUID, principal: Supervisor) -> Response:
     async with request.app.state.db.transaction() as conn:
+        current = await service.officer_for_update(conn, officer_id)
+        policy.check_manage_officer(principal, unit_code=current["unit_code"], role=current["role"])
         out = await service.update_officer(conn, officer_id, OfficerPatch(active=False))
+        await audit.record(conn, principal, "officer.deactivate", target_type="officer", target_id=officer_id)
     await _refresh(request)
     return json_response(out)
 
@@ -524,7 +581,12 @@ async def officer_queue(
     cursor: str | None = None,
 ) -> Response:
     async with request.app.state.db.raw() as conn:
-        out = await service.queue(conn, officer_id=officer_id, limit=limit, cursor=cursor)
+        if principal.officer_id != officer_id:
+            officer = await service.get_officer(conn, officer_id)
+            policy.check_unit(principal, officer["unit"], "the officer's unit")
+        out = await service.queue(
+            conn, officer_id=officer_id, limit=limit, cursor=cursor, principal=principal
+        )
     return json_response(out)
 
 
@@ -540,14 +602,18 @@ async def officer_queue(
         '`{"officer_id": ...}` assigns to that officer (of the responsible unit; 409 when inactive, of another '
         'unit or at capacity). `{"unit": code}` hands the complaint over (event `routed`) and auto-assigns '
         "there: the covering officer with the fewest open assignments, below capacity, least recently "
-        "assigned on ties; nobody available leaves it in the unit's queue. Every change is an `assigned` event."
+        "assigned on ties; nobody available leaves it in the unit's queue. Every change is an `assigned` event. "
+        "`If-Match` with the complaint's version is required (428 without, 412 stale)."
     ),
     response_model=ComplaintOut,
-    responses=problems(400, 401, 403, 404, 409, 415, 422, 503),
+    responses=problems(400, 401, 403, 404, 409, 412, 415, 422, 428, 503),
     openapi_extra=json_body_schema(AssignmentIn),
 )
-async def assign_complaint(request: Request, complaint_id: uuid.UUID, principal: Officer) -> Response:
+async def assign_complaint(
+    request: Request, complaint_id: uuid.UUID, principal: Officer, if_match: IfMatch = None
+) -> Response:
     body = await read_json(request, AssignmentIn)
+    expected = expected_version(if_match)
     async with request.app.state.db.transaction() as conn:
         row = await service.assign(
             conn,
@@ -557,8 +623,9 @@ async def assign_complaint(request: Request, complaint_id: uuid.UUID, principal:
             note=body.note,
             principal=principal,
             placer=request.app.state.placer,
+            if_match=expected,
         )
-        view = await complaints.full_view(conn, row)
+        view = await complaints.full_view(conn, row, principal)
     return json_response(view, headers={"ETag": f'"{row["version"]}"'})
 
 
@@ -570,25 +637,25 @@ async def assign_complaint(request: Request, complaint_id: uuid.UUID, principal:
     description=(
         "The date must be in the future. It moves `due_at` (LAPOR! items keep the national deadline) and "
         "recomputes `sla_state`; a breach already marked stays. A public `ews_set` event records it. "
-        "`If-Match` with the complaint's version is honoured when sent."
+        "`If-Match` with the complaint's version is required (428 without, 412 stale)."
     ),
     response_model=ComplaintOut,
-    responses=problems(400, 401, 403, 404, 409, 412, 415, 422, 503),
+    responses=problems(400, 401, 403, 404, 409, 412, 415, 422, 428, 503),
     openapi_extra=json_body_schema(EwsIn),
 )
 async def set_ews(
     request: Request,
     complaint_id: uuid.UUID,
     principal: Officer,
-    if_match: Annotated[str | None, Header(description='The complaint\'s version, e.g. "3"')] = None,
+    if_match: IfMatch = None,
 ) -> Response:
     body = await read_json(request, EwsIn)
-    expected = parse_if_match(if_match)
+    expected = expected_version(if_match)
     async with request.app.state.db.transaction() as conn:
         row = await service.set_ews(
             conn, complaint_id, ews_at=body.ews_at, note=body.note, principal=principal, if_match=expected
         )
-        view = await complaints.full_view(conn, row)
+        view = await complaints.full_view(conn, row, principal)
     return json_response(view, headers={"ETag": f'"{row["version"]}"'})
 
 
@@ -603,4 +670,9 @@ async def set_ews(
 )
 async def sweep_sla(request: Request, principal: Admin) -> Response:
     async with request.app.state.db.raw() as conn:
-        return json_response(await sweeper.sweep(conn))
+        out = await sweeper.sweep(conn)
+        await audit.record(
+            conn, principal, "sla.sweep",
+            data={"breached": len(out.get("breached", [])), "now": out["now"].isoformat()},
+        )  # fmt: skip
+    return json_response(out)

@@ -11,11 +11,13 @@ from typing import Any
 
 import asyncpg
 
+from app.auth import audit, policy
 from app.complaints import service as complaints
 from app.complaints.catalogue import AGENCIES
 from app.complaints.lifecycle import OPEN_STATUSES
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.http import json_text
+from app.core.preconditions import check_version
 from app.routing import assignment, geo, rules, sla
 from app.routing.classifier import compile_keywords
 
@@ -271,11 +273,15 @@ def check_agency(agency: str | None) -> None:
 
 # --------------------------------------------------------------------------- units
 
-UNIT_COLUMNS = "code, name, kind, agency, kota_code, area_codes, categories, active, created_at, updated_at"
+UNIT_COLUMNS = (
+    "code, name, kind, agency, kota_code, area_codes, categories, active, parent_code AS parent, version, "
+    "created_at, updated_at"
+)
+UNIT_KEYS = [c.rsplit(" ", 1)[-1] for c in UNIT_COLUMNS.split(", ")]
 
 
 def unit_view(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
-    out = {k: row[k] for k in UNIT_COLUMNS.split(", ")}
+    out = {k: row[k] for k in UNIT_KEYS}
     for extra in ("officers", "open_complaints", "unassigned"):
         if extra in row.keys():
             out[extra] = row[extra]
@@ -285,10 +291,12 @@ def unit_view(row: asyncpg.Record | dict[str, Any]) -> dict[str, Any]:
 async def create_unit(conn: asyncpg.Connection, body: Any) -> dict[str, Any]:
     check_agency(body.agency)
     await check_categories(conn, body.categories)
+    if body.parent is not None:
+        await _unit_exists(conn, body.parent, "parent")
     try:
         row = await conn.fetchrow(
-            f"INSERT INTO units (code, name, kind, agency, kota_code, area_codes, categories, active) "
-            f"VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {UNIT_COLUMNS}",
+            f"INSERT INTO units (code, name, kind, agency, kota_code, area_codes, categories, active, parent_code) "
+            f"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {UNIT_COLUMNS}",
             body.code,
             body.name,
             body.kind,
@@ -297,6 +305,7 @@ async def create_unit(conn: asyncpg.Connection, body: Any) -> dict[str, Any]:
             body.area_codes,
             body.categories,
             body.active,
+            body.parent,
         )
     except asyncpg.UniqueViolationError:
         raise UnitExists(f"a unit {body.code!r} exists already") from None
@@ -321,14 +330,36 @@ async def get_unit(conn: asyncpg.Connection, code: str) -> dict[str, Any]:
     return unit_view(row)
 
 
-async def update_unit(conn: asyncpg.Connection, code: str, patch: Any) -> dict[str, Any]:
+async def unit_for_update(conn: asyncpg.Connection, code: str) -> asyncpg.Record:
+    current = await conn.fetchrow(f"SELECT {UNIT_COLUMNS} FROM units WHERE code = $1 FOR UPDATE", code)
+    if current is None:
+        raise UnitNotFound(f"no unit {code!r}")
+    return current
+
+
+async def update_unit(
+    conn: asyncpg.Connection, code: str, patch: Any, *, expected_version: int | None = None
+) -> dict[str, Any]:
+    """``expected_version``: the If-Match of a PATCH (412 when the unit changed meanwhile)."""
     fields = patch.model_dump(exclude_unset=True)
     if "agency" in fields:
         check_agency(fields["agency"])
     await check_categories(conn, fields.get("categories"))
-    current = await conn.fetchrow(f"SELECT {UNIT_COLUMNS} FROM units WHERE code = $1 FOR UPDATE", code)
-    if current is None:
-        raise UnitNotFound(f"no unit {code!r}")
+    current = await unit_for_update(conn, code)
+    if expected_version is not None:
+        check_version(expected_version, current["version"])
+    if fields.get("parent") is not None:
+        await _unit_exists(conn, fields["parent"], "parent")
+        below = await conn.fetchval(
+            "WITH RECURSIVE tree(code) AS (SELECT $1::text UNION SELECT u.code FROM units u JOIN tree "
+            "ON u.parent_code = tree.code) SELECT $2::text IN (SELECT code FROM tree)",
+            code,
+            fields["parent"],
+        )
+        if below:
+            raise Unprocessable(
+                "parent: a unit cannot sit below itself", errors=[{"field": "parent", "detail": "a cycle"}]
+            )
     merged = {**dict(current), **fields}
     if merged["kind"] in ("agency", "sudin") and not merged["agency"]:
         raise Unprocessable(
@@ -340,7 +371,7 @@ async def update_unit(conn: asyncpg.Connection, code: str, patch: Any) -> dict[s
         )
     row = await conn.fetchrow(
         f"UPDATE units SET name = $2, agency = $3, kota_code = $4, area_codes = $5, categories = $6, active = $7, "
-        f"updated_at = now() WHERE code = $1 RETURNING {UNIT_COLUMNS}",
+        f"parent_code = $8, version = version + 1, updated_at = now() WHERE code = $1 RETURNING {UNIT_COLUMNS}",
         code,
         merged["name"],
         merged["agency"],
@@ -348,6 +379,7 @@ async def update_unit(conn: asyncpg.Connection, code: str, patch: Any) -> dict[s
         merged["area_codes"],
         merged["categories"],
         merged["active"],
+        merged["parent"],
     )
     await bump_revision(conn)
     return unit_view(row)
@@ -393,7 +425,7 @@ async def list_units(
 
 OFFICER_SELECT = """
 SELECT o.id, o.name, o.unit_code AS unit, u.name AS unit_name, o.role, o.area_codes, o.categories, o.capacity,
-       o.active, o.last_assigned_at, o.created_at,
+       o.active, o.last_assigned_at, o.created_at, o.version,
        (SELECT count(*) FROM complaints c WHERE c.assignee_id = o.id AND c.status = ANY($1::text[]))
          AS open_assignments
 FROM officers o JOIN units u ON u.code = o.unit_code
@@ -414,7 +446,9 @@ async def get_officer(conn: asyncpg.Connection, officer_id: uuid.UUID) -> dict[s
     return dict(row)
 
 
-async def create_officer(conn: asyncpg.Connection, body: Any) -> dict[str, Any]:
+async def create_officer(
+    conn: asyncpg.Connection, body: Any, *, created_by: str | None = None
+) -> dict[str, Any]:
     from app.auth.router import create_key
 
     await _unit_exists(conn, body.unit)
@@ -432,27 +466,47 @@ async def create_officer(conn: asyncpg.Connection, body: Any) -> dict[str, Any]:
     )
     view = await get_officer(conn, officer_id)
     if body.api_key:
-        key = await create_key(conn, name=f"officer:{body.name}"[:200], role=body.role, officer_id=officer_id)
+        key = await create_key(
+            conn,
+            name=f"officer:{body.name}"[:200],
+            role=body.role,
+            officer_id=officer_id,
+            created_by=created_by,
+        )
         view["api_key"] = key["key"]
     return view
 
 
-async def update_officer(conn: asyncpg.Connection, officer_id: uuid.UUID, patch: Any) -> dict[str, Any]:
+async def officer_for_update(conn: asyncpg.Connection, officer_id: uuid.UUID) -> asyncpg.Record:
+    row = await conn.fetchrow(
+        "SELECT id, unit_code, role, version FROM officers WHERE id = $1 FOR UPDATE", officer_id
+    )
+    if row is None:
+        raise OfficerNotFound(f"no officer {officer_id}")
+    return row
+
+
+async def update_officer(
+    conn: asyncpg.Connection, officer_id: uuid.UUID, patch: Any, *, expected_version: int | None = None
+) -> dict[str, Any]:
+    """``expected_version``: the If-Match of a PATCH (412 when the officer changed meanwhile)."""
     fields = patch.model_dump(exclude_unset=True)
     if "unit" in fields:
         await _unit_exists(conn, fields["unit"])
     await check_categories(conn, fields.get("categories"))
+    current = await officer_for_update(conn, officer_id)
+    if expected_version is not None:
+        check_version(expected_version, current["version"])
     columns = {"unit": "unit_code"}
     sets, params = [], [officer_id]
     for key, value in fields.items():
         params.append(value)
         sets.append(f"{columns.get(key, key)} = ${len(params)}")
     if sets:
-        done = await conn.fetchval(
-            f"UPDATE officers SET {', '.join(sets)}, updated_at = now() WHERE id = $1 RETURNING id", *params
+        await conn.execute(
+            f"UPDATE officers SET {', '.join(sets)}, version = version + 1, updated_at = now() WHERE id = $1",
+            *params,
         )
-        if done is None:
-            raise OfficerNotFound(f"no officer {officer_id}")
     return await get_officer(conn, officer_id)
 
 
@@ -498,10 +552,13 @@ async def queue(
     unassigned: bool | None = None,
     limit: int,
     cursor: str | None,
+    principal: Any,
 ) -> dict[str, Any]:
-    """Open work, oldest due first (no deadline last); keyset over (due_at, id)."""
+    """Open work, oldest due first (no deadline last); keyset over (due_at, id). Only what
+    ``principal`` may read (app.auth.policy): a secret complaint stays out of other units' sight."""
     flt = complaints.ListFilter()
     flt.add("c.status = ANY({}::text[])", OPEN)
+    policy.read_clause(principal, flt.add)
     if unit is not None:
         kind = await conn.fetchval("SELECT kind FROM units WHERE code = $1", unit)
         if kind is None:
@@ -579,18 +636,14 @@ async def set_ews(
     ews_at: datetime,
     note: str | None,
     principal: Any,
-    if_match: int | None,
+    if_match: int,
     now: datetime | None = None,
 ) -> asyncpg.Record:
     """An officer's estimated completion date (EWS): it becomes the resolution deadline
     (LAPOR! items keep the national deadline; the date is still recorded and shown)."""
     now = now or datetime.now(UTC)
     row = await complaints.visible_complaint(conn, complaint_id, principal, for_update=True)
-    if if_match is not None and if_match != row["version"]:
-        raise complaints.PreconditionFailed(
-            f"If-Match {if_match} does not match the current version {row['version']}",
-            current_version=row["version"],
-        )
+    check_version(if_match, row["version"])
     if row["status"] not in OPEN_STATUSES:
         raise assignment.ComplaintClosed(f"a {row['status']} complaint has no estimated completion date")
     if ews_at <= now:
@@ -629,6 +682,10 @@ async def set_ews(
             "previous_ews_at": row["ews_at"].isoformat() if row["ews_at"] else None,
         },
     )
+    await audit.record(
+        conn, principal, "complaint.ews", complaint_id=complaint_id, target_type="complaint",
+        target_id=complaint_id, data={"ews_at": ews_at.isoformat(), "version": updated["version"]},
+    )  # fmt: skip
     return updated
 
 
@@ -644,8 +701,16 @@ async def assign(
     note: str | None,
     principal: Any,
     placer: Any,
+    if_match: int,
 ) -> asyncpg.Record:
     row = await complaints.visible_complaint(conn, complaint_id, principal, for_update=True)
+    check_version(if_match, row["version"])
+    await audit.record(
+        conn, principal, "complaint.assign", complaint_id=complaint_id, target_type="complaint",
+        target_id=complaint_id,
+        data={"officer_id": str(officer_id) if officer_id else None, "unit": unit, "from_unit": row["unit_code"],
+              "from_officer_id": str(row["assignee_id"]) if row["assignee_id"] else None},
+    )  # fmt: skip
     if officer_id is not None:
         return await assignment.assign_officer(
             conn,

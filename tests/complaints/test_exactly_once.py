@@ -44,7 +44,7 @@ async def test_racing_retries_create_one_complaint(client, app_key, db):
 
 
 async def test_same_external_id_returns_existing_with_200(client, app_key, db):
-    body = {"channel": "lapor", "external_id": "6120034", "description": "Lampu jalan mati"}
+    body = {"channel": "jaki", "external_id": "JAKI-6120034", "description": "Lampu jalan mati"}
     first = await client.post("/v1/complaints", json=body, headers=app_key)
     second = await client.post("/v1/complaints", json=body, headers=app_key)
     assert first.status_code == 201 and second.status_code == 200
@@ -53,7 +53,7 @@ async def test_same_external_id_returns_existing_with_200(client, app_key, db):
 
 
 async def test_racing_external_ids_create_one_complaint(client, app_key, db):
-    body = {"channel": "twitter", "external_id": "1590000000000000001", "description": "Macet total"}
+    body = {"channel": "jaki", "external_id": "JAKI-1590000000000000001", "description": "Macet total"}
     answers = await asyncio.gather(
         *(client.post("/v1/complaints", json=body, headers=app_key) for _ in range(12))
     )

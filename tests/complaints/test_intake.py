@@ -146,9 +146,7 @@ async def test_same_person_in_any_phone_form_is_one_reporter(client, app_key, of
     assert len(ids) == 1
 
 
-async def test_a_repeat_reporter_is_rewritten_only_when_the_report_says_something_new(
-    client, app_key, officer, db
-):
+async def test_a_repeat_reporter_is_filled_in_but_never_rewritten_by_a_submitter(client, app_key, officer, db):
     async def report(reporter: dict) -> dict:
         r = await client.post(
             "/v1/complaints", json={"description": "Sampah menumpuk", "reporter": reporter}, headers=app_key
@@ -161,8 +159,9 @@ async def test_a_repeat_reporter_is_rewritten_only_when_the_report_says_somethin
     again = await report({"name": "Budi", "phone": "0813-1111-0000"})
     assert again["id"] == first["id"]
     assert await db.fetchval("SELECT updated_at FROM reporters WHERE id = $1::uuid", first["id"]) == stamp
+    # Whoever types a known phone number adds what we did not know (the NIK), and renames nobody.
     renamed = await report({"name": "Budi Santoso", "phone": "081311110000", "nik": "3171010101900001"})
-    assert renamed["id"] == first["id"] and renamed["name"] == "Budi Santoso"
+    assert renamed["id"] == first["id"] and renamed["name"] == "Budi"
     assert (
         await db.fetchval("SELECT nik FROM reporters WHERE id = $1::uuid", first["id"]) == "3171010101900001"
     )

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from app.complaints.lifecycle import STATUSES, TRANSITIONS
+from tests.helpers import current_version
 
 
 async def _new(client, headers, **extra):
@@ -19,8 +20,9 @@ async def _new(client, headers, **extra):
 
 async def _move(client, headers, cid, status, version=None, **extra):
     h = dict(headers)
-    if version is not None:
-        h["If-Match"] = f'"{version}"'
+    if version is None:  # a client that reads the complaint first
+        version = await current_version(client, cid, headers)
+    h["If-Match"] = f'"{version}"'
     return await client.post(f"/v1/complaints/{cid}/transitions", json={"status": status, **extra}, headers=h)
 
 
@@ -134,7 +136,7 @@ async def test_unknown_complaint_is_404(client, officer):
     r = await client.post(
         "/v1/complaints/00000000-0000-0000-0000-000000000000/transitions",
         json={"status": "in_progress"},
-        headers=officer,
+        headers={**officer, "If-Match": '"1"'},
     )
     assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
     r = await client.get("/v1/complaints/not-a-uuid", headers=officer)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from tests.helpers import transition
 
 
 async def _seed(client, headers, n, **extra):
@@ -18,15 +19,13 @@ async def _seed(client, headers, n, **extra):
 
 async def test_filters(client, app_key, officer):
     await _seed(client, app_key, 3, category="roads")
-    await _seed(client, app_key, 2, category="rubbish", channel="sms")
+    await _seed(client, officer, 2, category="rubbish", channel="kelurahan")
     special = (
         await client.post(
             "/v1/complaints", json={"description": "Kabel menjuntai di Jl. Sabang"}, headers=app_key
         )
     ).json()
-    await client.post(
-        f"/v1/complaints/{special['id']}/transitions", json={"status": "in_progress"}, headers=officer
-    )
+    await transition(client, special['id'], {"status": "in_progress"}, officer)
 
     async def ids(**params):
         r = await client.get("/v1/complaints", params=params, headers=officer)
@@ -34,7 +33,7 @@ async def test_filters(client, app_key, officer):
         return [i["id"] for i in r.json()["items"]]
 
     assert len(await ids(category="roads")) == 3
-    assert len(await ids(channel="sms")) == 2
+    assert len(await ids(channel="kelurahan")) == 2
     assert len(await ids(category=["roads", "rubbish"])) == 5
     assert await ids(status="in_progress") == [special["id"]]
     assert await ids(q="menjuntai") == [special["id"]]
@@ -106,7 +105,7 @@ async def test_list_items_equal_the_single_complaint_view(client, app_key, offic
         await client.post("/v1/complaints", json={"description": "Trotoar rusak"}, headers=app_key)
     ).json()
     for status in ("in_progress", "pending_validation", "resolved"):
-        await client.post(f"/v1/complaints/{c['id']}/transitions", json={"status": status}, headers=officer)
+        await transition(client, c['id'], {"status": status}, officer)
     listed = {i["id"]: i for i in (await client.get("/v1/complaints", headers=officer)).json()["items"]}
 
     def same_instants(view: dict) -> dict:

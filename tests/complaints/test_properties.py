@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.helpers import transition
 
 json_scalars = st.one_of(
     st.none(),
@@ -105,5 +106,5 @@ async def test_generated_transitions_and_comments_never_5xx(client, app_key, off
         h = dict(officer)
         if if_match is not None:
             h["If-Match"] = if_match
-        _check(await client.post(f"/v1/complaints/{cid}/transitions", json=body, headers=h))
+        _check(await transition(client, cid, body, h))
         _check(await client.post(f"/v1/complaints/{cid}/comments", json=body, headers=officer))

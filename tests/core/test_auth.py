@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import ADMIN_KEY
+
 CID = "00000000-0000-0000-0000-000000000001"
 # (method, path, body, roles that may call it)
 PROTECTED = [
     ("POST", "/v1/complaints", {"description": "x"}, {"admin", "supervisor", "officer", "app"}),
-    ("GET", "/v1/complaints", None, {"admin", "supervisor", "officer"}),
-    ("GET", f"/v1/complaints/{CID}", None, {"admin", "supervisor", "officer"}),
+    # app and partner keys read what they submitted (an unknown id is 404 for every role)
+    ("GET", "/v1/complaints", None, {"admin", "supervisor", "officer", "app", "partner"}),
+    ("GET", f"/v1/complaints/{CID}", None, {"admin", "supervisor", "officer", "app", "partner"}),
     (
         "POST",
         f"/v1/complaints/{CID}/transitions",
@@ -17,7 +20,9 @@ PROTECTED = [
         {"admin", "supervisor", "officer", "app"},
     ),
     ("POST", f"/v1/complaints/{CID}/comments", {"note": "x"}, {"admin", "supervisor", "officer"}),
-    ("POST", "/v1/api-keys", {"name": "n", "role": "app"}, {"admin"}),
+    ("POST", "/v1/api-keys", {"name": "n", "role": "app"}, {"admin", "supervisor"}),
+    ("GET", "/v1/api-keys", None, {"admin", "supervisor"}),
+    ("GET", "/v1/audit", None, {"admin"}),
 ]
 
 
@@ -60,7 +65,7 @@ async def test_bad_key_requests_are_422(client, admin):
 
 
 async def test_bootstrap_admin_key_works(client, settings):
-    bootstrap = {"Authorization": f"Bearer {settings.admin_key}"}
+    bootstrap = {"Authorization": f"Bearer {ADMIN_KEY}"}
     r = await client.post("/v1/api-keys", json={"name": "first", "role": "admin"}, headers=bootstrap)
     assert r.status_code == 201
 

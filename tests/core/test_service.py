@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from tests.conftest import ADMIN_KEY
+
 from app.main import create_app
 
 
@@ -77,7 +79,7 @@ async def test_database_down_is_503_and_not_ready(settings):
                 await c.post(
                     "/v1/complaints",
                     json={"description": "x"},
-                    headers={"Authorization": f"Bearer {settings.admin_key}"},
+                    headers={"Authorization": f"Bearer {ADMIN_KEY}"},
                 ),
             ):
                 assert r.status_code == 503, r.text

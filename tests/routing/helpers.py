@@ -135,3 +135,25 @@ async def full(client, headers, complaint_id: str) -> dict[str, Any]:  # type: i
     r = await client.get(f"/v1/complaints/{complaint_id}", headers=headers)
     assert r.status_code == 200, r.text
     return r.json()
+
+
+async def lapor_report(client, description: str, *, tracking_id: str, received_at: str, **extra: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """A LAPOR! disposition through its signed webhook (the only way a LAPOR! complaint comes in);
+    answers the created complaint's outcome."""
+    from tests.channels.signers_others import body_bytes, sign_lapor
+    from tests.conftest import CHANNEL_SECRETS
+
+    event = {
+        "event_id": f"evt-{tracking_id}", "event": "laporan.didisposisikan", "tracking_id": tracking_id,
+        "judul": description[:60], "isi": description, "klasifikasi": "pengaduan", "sumber": "web",
+        "tanggal_laporan": received_at, "tanggal_disposisi": received_at, "rahasia": False, "anonim": False,
+        "lokasi": None, "pelapor": None, "lampiran": [], "status": "Didisposisikan", **extra,
+    }  # fmt: skip
+    request = {"json": event}
+    r = await client.post(
+        "/v1/channels/lapor/webhook",
+        content=body_bytes(request),
+        headers={"Content-Type": "application/json", **sign_lapor(request, CHANNEL_SECRETS)},
+    )
+    assert r.status_code == 201, r.text
+    return r.json()["outcomes"][0]

@@ -11,6 +11,7 @@ import pytest
 
 from app.complaints import lifecycle
 from tests.routing import helpers as h
+from tests.helpers import patch, put_complaint, transition
 
 SUKAMAJU_UNIT = "kel-31.99.01.1001"
 SUKAJAYA_UNIT = "kel-31.99.01.1002"
@@ -156,7 +157,7 @@ async def test_manual_assignment_to_an_officer(client, admin, app_key, officer, 
     version = third["version"]
 
     async def put(body):
-        return await client.put(f"/v1/complaints/{third['id']}/assignment", json=body, headers=officer)
+        return await put_complaint(client, third["id"], "assignment", body, officer)
 
     r = await put({"officer_id": a["id"]})
     assert r.status_code == 409 and "capacity" in r.json()["detail"]
@@ -175,15 +176,13 @@ async def test_manual_assignment_to_an_officer(client, admin, app_key, officer, 
     # the officer frees a slot by closing a complaint; then the manual assignment works
     done = first if first["assignee"] == a["id"] else second
     assert (
-        await client.post(
-            f"/v1/complaints/{done['id']}/transitions", json={"status": "rejected"}, headers=officer
-        )
+        await transition(client, done['id'], {"status": "rejected"}, officer)
     ).status_code == 200
     r = await put({"officer_id": a["id"], "note": "Dekat lokasi"})
     assert r.status_code == 200, r.text
     assert r.json()["assignee"] == a["id"] and r.json()["version"] == version + 1
     # reassignment keeps the history
-    r = await client.patch(f"/v1/officers/{b['id']}", json={"capacity": 5}, headers=admin)
+    r = await patch(client, f"/v1/officers/{b['id']}", {"capacity": 5}, admin)
     r = await put({"officer_id": b["id"]})
     assert r.status_code == 200 and r.json()["assignee"] == b["id"]
     trail = [
@@ -201,9 +200,7 @@ async def test_manual_hand_over_to_a_unit_auto_assigns_there(client, admin, app_
     sudin = await h.create_officer(client, admin, "sudin-sda-31.99", "Yusuf")
     c = await h.submit(client, app_key, "Got mampet parah", location=h.IN_SUKAMAJU)
     assert c["assignee"] == first["id"]
-    r = await client.put(
-        f"/v1/complaints/{c['id']}/assignment", json={"unit": "sudin-sda-31.99"}, headers=officer
-    )
+    r = await put_complaint(client, c["id"], "assignment", {"unit": "sudin-sda-31.99"}, officer)
     assert r.status_code == 200, r.text
     v = r.json()
     assert v["unit"] == "sudin-sda-31.99" and v["assignee"] == sudin["id"]
@@ -217,13 +214,13 @@ async def test_manual_hand_over_to_a_unit_auto_assigns_there(client, admin, app_
         and routed["data"]["previous_officer_id"] == first["id"]
     )
     assert routed["data"]["rule"] == "manual"
-    r = await client.put(f"/v1/complaints/{c['id']}/assignment", json={"unit": "tidak-ada"}, headers=officer)
+    r = await put_complaint(client, c["id"], "assignment", {"unit": "tidak-ada"}, officer)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "unit"
     assert (
-        await client.put(f"/v1/complaints/{uuid.uuid4()}/assignment", json={"unit": "sda"}, headers=officer)
+        await put_complaint(client, str(uuid.uuid4()), "assignment", {"unit": "sda"}, officer)
     ).status_code == 404
     assert (
-        await client.put(f"/v1/complaints/{c['id']}/assignment", json={"unit": "sda"}, headers=app_key)
+        await put_complaint(client, c["id"], "assignment", {"unit": "sda"}, app_key)
     ).status_code == 403
 
 
@@ -234,9 +231,7 @@ async def test_coordination_and_dispatch_hand_over_with_events(client, admin, ap
     sub = await h.create_officer(client, admin, "sudin-sda-31.99", "Yusuf")
     c = await h.submit(client, app_key, "Got mampet, banjir tiap hujan", location=h.IN_SUKAMAJU)
     assert (c["unit"], c["assignee"]) == (SUKAMAJU_UNIT, kel["id"])
-    r = await client.post(
-        f"/v1/complaints/{c['id']}/transitions", json={"status": "coordination"}, headers=officer
-    )
+    r = await transition(client, c['id'], {"status": "coordination"}, officer)
     assert r.status_code == 200, r.text
     v = await h.full(client, officer, c["id"])
     assert (v["unit"], v["assignee"]) == ("sda", opd["id"])
@@ -288,9 +283,7 @@ async def test_queues_are_oldest_due_first_and_paginate(client, admin, app_key, 
         category="fire_hazard",
     )
     closed = await h.submit(client, app_key, "Got mampet lagi", location=h.IN_SUKAMAJU)
-    await client.post(
-        f"/v1/complaints/{closed['id']}/transitions", json={"status": "rejected"}, headers=officer
-    )
+    await transition(client, closed['id'], {"status": "rejected"}, officer)
     pages, cursor = [], None
     while True:
         params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
@@ -365,27 +358,21 @@ async def test_kept_loads_follow_every_change_of_assignee_and_status(client, adm
     mine = [c for c in cs if c["assignee"] == a["id"]]
     # manual reassignment: one moves from a to b
     loads = await ok(
-        client.put(
-            f"/v1/complaints/{mine[0]['id']}/assignment", json={"officer_id": b["id"]}, headers=officer
-        )
+        put_complaint(client, mine[0]["id"], "assignment", {"officer_id": b["id"]}, officer)
     )
     assert (loads[a["id"]], loads[b["id"]]) == (2, 4)
     # open to open: no change; closing: one less
     loads = await ok(
-        client.post(
-            f"/v1/complaints/{mine[1]['id']}/transitions", json={"status": "in_progress"}, headers=officer
-        )
+        transition(client, mine[1]['id'], {"status": "in_progress"}, officer)
     )
     assert loads[a["id"]] == 2
     loads = await ok(
-        client.post(
-            f"/v1/complaints/{mine[1]['id']}/transitions", json={"status": "rejected"}, headers=officer
-        )
+        transition(client, mine[1]['id'], {"status": "rejected"}, officer)
     )
     assert loads[a["id"]] == 1
     # a hand-over to another unit: its officer takes it, the old one is relieved
     loads = await ok(
-        client.put(f"/v1/complaints/{mine[2]['id']}/assignment", json={"unit": "sda"}, headers=officer)
+        put_complaint(client, mine[2]["id"], "assignment", {"unit": "sda"}, officer)
     )
     assert (loads[a["id"]], loads[s["id"]]) == (0, 1)
     # every status, set directly: a complaint counts for its assignee exactly while it is open
@@ -412,9 +399,7 @@ async def test_a_full_unit_assigns_again_once_an_officer_has_room(client, admin,
     assert [c["assignee"] for c in first] == [only["id"], only["id"], None]
     waiting = await h.submit(client, app_key, "Got mampet lagi", location=h.IN_SUKAMAJU)
     assert waiting["assignee"] is None and waiting["unit"] == SUKAMAJU_UNIT
-    r = await client.post(
-        f"/v1/complaints/{first[0]['id']}/transitions", json={"status": "rejected"}, headers=officer
-    )
+    r = await transition(client, first[0]['id'], {"status": "rejected"}, officer)
     assert r.status_code == 200, r.text
     after = await h.submit(client, app_key, "Got mampet di gang sebelah", location=h.IN_SUKAMAJU)
     assert after["assignee"] == only["id"]

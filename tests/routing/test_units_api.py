@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.helpers import patch
+
 import pytest
 
 from app.routing.keywords import DEFAULT_KEYWORDS
@@ -22,9 +24,7 @@ async def test_unit_crud(client, admin, make_key, officer):
     assert r.json()["active"] is True and r.json()["categories"] == []
     assert (await client.post("/v1/units", json=unit, headers=supervisor)).status_code == 409
     assert (await client.post("/v1/units", json=unit, headers=officer)).status_code == 403
-    r = await client.patch(
-        "/v1/units/kel-31.99.01.1001", json={"name": "Kelurahan Sukamaju Baru"}, headers=admin
-    )
+    r = await patch(client, "/v1/units/kel-31.99.01.1001", {"name": "Kelurahan Sukamaju Baru"}, admin)
     assert r.status_code == 200 and r.json()["name"] == "Kelurahan Sukamaju Baru"
     got = (await client.get("/v1/units/kel-31.99.01.1001", headers=officer)).json()
     assert got["name"] == "Kelurahan Sukamaju Baru" and got["open_complaints"] == 0 and got["officers"] == 0
@@ -33,7 +33,7 @@ async def test_unit_crud(client, admin, make_key, officer):
     listed = (await client.get("/v1/units", params={"active": "false"}, headers=officer)).json()["items"]
     assert [u["code"] for u in listed] == ["kel-31.99.01.1001"]
     assert (await client.get("/v1/units/nope", headers=officer)).status_code == 404
-    assert (await client.patch("/v1/units/nope", json={"name": "x"}, headers=admin)).status_code == 404
+    assert (await patch(client, "/v1/units/nope", {"name": "x"}, admin)).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -77,12 +77,10 @@ async def test_officer_crud_and_key(client, admin, officer, db):
     assert (
         await db.fetchval("SELECT officer_id FROM api_keys WHERE prefix = $1", o["api_key"][:12]) is not None
     )
-    r = await client.patch(
-        f"/v1/officers/{o['id']}", json={"capacity": 7, "categories": ["drainage_flood"]}, headers=admin
-    )
+    r = await patch(client, f"/v1/officers/{o['id']}", {"capacity": 7, "categories": ["drainage_flood"]}, admin)
     assert r.status_code == 200 and r.json()["capacity"] == 7 and r.json()["categories"] == ["drainage_flood"]
     assert "api_key" not in r.json() or r.json()["api_key"] is None
-    r = await client.patch(f"/v1/officers/{o['id']}", json={"unit": "nope"}, headers=admin)
+    r = await patch(client, f"/v1/officers/{o['id']}", {"unit": "nope"}, admin)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "unit"
     r = await client.delete(f"/v1/officers/{o['id']}", headers=admin)
     assert r.json()["active"] is False

@@ -1,0 +1,64 @@
+"""The audit log: every officer and admin action, and every read of a reporter's personal data.
+
+Rows are written in the same transaction as the action they record (an action that rolls back
+leaves no audit row, one that commits always has one) and can never be changed: a trigger
+refuses UPDATE and DELETE (migration 0008). ``GET /v1/audit`` (admin) reads them.
+
+Actions (``action``):
+
+| action | when |
+|---|---|
+| `complaint.transition` | a status change (reopen by an app key included) |
+| `complaint.assign` | an assignment or a hand-over to another unit |
+| `complaint.ews` | an estimated completion date set |
+| `complaint.comment` | a comment |
+| `reporter.read` | a complaint answered with its reporter's personal data |
+| `reporter.update` | an officer corrected a reporter (old and new values in `data`) |
+| `complaints.export` | a listing answered as CSV |
+| `api_key.create`, `api_key.revoke`, `api_key.rotate` | key lifecycle |
+| `unit.create`, `unit.update`, `unit.deactivate` | units |
+| `officer.create`, `officer.update`, `officer.deactivate` | officers |
+| `category.keywords` | classifier keywords replaced |
+| `areas.import` | areas imported |
+| `inbound.retry` | a stored delivery re-run |
+| `sla.sweep` | a sweep run by hand |
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+
+from app.core.http import json_text
+from app.core.security import Principal
+
+INSERT_SQL = (
+    "INSERT INTO audit_log (actor, actor_key_id, actor_role, action, complaint_id, target_type, target_id, data) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)"
+)
+
+
+async def record(
+    conn: asyncpg.Connection,
+    principal: Principal,
+    action: str,
+    *,
+    complaint_id: uuid.UUID | None = None,
+    target_type: str | None = None,
+    target_id: Any = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Append one entry (in the caller's transaction, if any)."""
+    await conn.execute(
+        INSERT_SQL,
+        principal.actor[:300],
+        principal.id,
+        principal.role,
+        action,
+        complaint_id,
+        target_type,
+        None if target_id is None else str(target_id)[:200],
+        json_text(data or {}),
+    )
