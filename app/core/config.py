@@ -66,7 +66,8 @@ class Settings(BaseSettings):
     keep_alive_timeout_s: int = Field(default=5, alias="ADUAN_KEEP_ALIVE_TIMEOUT")
     limit_concurrency: int | None = Field(default=1000, alias="ADUAN_LIMIT_CONCURRENCY")
     graceful_shutdown_timeout_s: int = Field(default=20, alias="ADUAN_GRACEFUL_SHUTDOWN_TIMEOUT")
-    forwarded_allow_ips: str = Field(default="127.0.0.1", alias="ADUAN_FORWARDED_ALLOW_IPS")
+    # Unset: uvicorn's own default ($FORWARDED_ALLOW_IPS, else 127.0.0.1).
+    forwarded_allow_ips: str | None = Field(default=None, alias="ADUAN_FORWARDED_ALLOW_IPS")
 
     @property
     def media_path(self) -> Path:
