@@ -91,7 +91,7 @@ class SecurityHeadersMiddleware:
                 if message.get("more_body", False):
                     return
                 page = b"".join(body)
-                csp = DOCS_CSP[path].format(scripts=inline_script_hashes(page)).encode()
+                csp = DOCS_CSP[path].format(scripts=inline_script_hashes(page)).replace(" ;", ";").encode()
                 self._docs_csp[path] = csp
                 start, held = held, None
                 start["headers"] = [
