@@ -296,6 +296,9 @@ def _install_docs(app: FastAPI) -> None:
                 if not isinstance(op, dict):
                     continue
                 responses = op.get("responses", {})
+                # Every operation but the health checks is rate limited (app.core.ratelimit).
+                if op.get("operationId") not in ("healthz", "readyz"):
+                    responses.setdefault("429", problems(429)[429])
                 if "401" in responses and "security" not in op:
                     op["security"] = [{"bearer": []}]
                 # FastAPI's own 422 says application/json; ours is a problem.

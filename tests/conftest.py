@@ -40,7 +40,7 @@ CHANNEL_SECRETS = {
     "ADUAN_PUBLIC_BASE_URL": "https://aduan.example.go.id",
 }
 # Tables that keep their rows between tests (reference data seeded by migrations).
-KEEP_TABLES = {"alembic_version", "categories"}
+KEEP_TABLES = {"alembic_version", "categories", "service_secrets"}
 
 
 def _asyncpg_dsn(url: str) -> str:
@@ -99,7 +99,16 @@ async def database_url(pg_server: str) -> AsyncIterator[str]:
 def settings() -> Settings:
     # The SLA sweeper is off in tests: they drive it with their own clock (tests/routing/test_sweeper.py),
     # and a background pass at the real time would add events to other tests' complaints at random.
-    env = {"ADUAN_ADMIN_KEY": ADMIN_KEY, "ADUAN_SLA_SWEEP_INTERVAL": "0", **CHANNEL_SECRETS}
+    # The whole suite talks from one address through one app: limits high enough never to trigger
+    # (tests/core/test_rate_limits.py builds apps with small ones).
+    env = {
+        "ADUAN_ADMIN_KEY": ADMIN_KEY,
+        "ADUAN_SLA_SWEEP_INTERVAL": "0",
+        "ADUAN_RATE_LIMIT_PUBLIC": "1000000/minute",
+        "ADUAN_RATE_LIMIT_API_KEY": "1000000/minute",
+        "ADUAN_RATE_LIMIT_WEBHOOK": "1000000/minute",
+        **CHANNEL_SECRETS,
+    }
     return Settings(**{k: v for k, v in env.items()}, ADUAN_DATA_DIR=str(REPO / ".aduan-test"))
 
 
