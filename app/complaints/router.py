@@ -264,7 +264,7 @@ async def list_complaints(
 async def get_complaint(request: Request, complaint_id: uuid.UUID, principal: Reader) -> Response:
     async with request.app.state.db.raw() as conn:
         row = await service.visible_complaint(conn, complaint_id, principal)
-        view = await service.full_view(conn, row, principal)
+        view = await service.full_view(conn, row, principal, request.app.state.media_signer)
     return json_response(view, headers={"ETag": f'"{row["version"]}"'})
 
 
@@ -304,7 +304,7 @@ async def transition(
         hooks = request.app.state.placer
         if hooks:
             row = await hooks.after_transition(conn, row) or row
-        view = await service.full_view(conn, row, principal)
+        view = await service.full_view(conn, row, principal, request.app.state.media_signer)
     return json_response(view, headers={"ETag": f'"{row["version"]}"'})
 
 

@@ -25,6 +25,7 @@ from app.complaints.tickets import new_ticket
 from app.core.errors import AppError, Conflict, NotFound, Unprocessable
 from app.core.geohash import encode as geohash
 from app.core.http import json_text
+from app.core.media_links import signed_attachments
 from app.core.pii import find_pii, mask_pii, normalise_phone
 from app.core.preconditions import check_version
 from app.core.security import Principal
@@ -589,11 +590,17 @@ async def events_view(
     return [dict(r) for r in rows]
 
 
-async def full_view(conn: asyncpg.Connection, row: asyncpg.Record, principal: Principal) -> dict[str, Any]:
+async def full_view(
+    conn: asyncpg.Connection, row: asyncpg.Record, principal: Principal, signer: Any = None
+) -> dict[str, Any]:
     """One complaint as this key may see it (app.auth.policy): staff get the reporter (not an
     anonymous one below admin; each answer that carries a reporter's personal data is an audited
-    read) and the whole history; app and partner keys the public history only."""
+    read) and the whole history; app and partner keys the public history only. Photos of a
+    secret or anonymous complaint come as short-lived signed links (``signer``,
+    app.core.media_links): the plain ``/v1/media/...`` URL of such a photo answers 404."""
     view = complaint_view(row)
+    if signer is not None and view["attachments"]:
+        view["attachments"] = signed_attachments(view["attachments"], signer, row["privacy"])
     staff = policy.sees_internal(principal)
     reporter = None
     if policy.sees_reporter(principal, row):

@@ -625,7 +625,7 @@ async def assign_complaint(
             placer=request.app.state.placer,
             if_match=expected,
         )
-        view = await complaints.full_view(conn, row, principal)
+        view = await complaints.full_view(conn, row, principal, request.app.state.media_signer)
     return json_response(view, headers={"ETag": f'"{row["version"]}"'})
 
 
@@ -655,7 +655,7 @@ async def set_ews(
         row = await service.set_ews(
             conn, complaint_id, ews_at=body.ews_at, note=body.note, principal=principal, if_match=expected
         )
-        view = await complaints.full_view(conn, row, principal)
+        view = await complaints.full_view(conn, row, principal, request.app.state.media_signer)
     return json_response(view, headers={"ETag": f'"{row["version"]}"'})
 
 

@@ -324,3 +324,28 @@ async def test_reads_of_personal_data_and_key_changes_are_audited(client, admin,
     nxt = await client.get("/v1/audit", params={"limit": 1, "cursor": page.json()["next_cursor"]}, headers=admin)
     assert nxt.json()["items"][0]["id"] < page.json()["items"][0]["id"]
     assert (await client.get("/v1/audit", params={"cursor": "nonsense!"}, headers=admin)).status_code == 422
+
+
+@pytest.mark.parametrize("privacy", ["secret", "anonymous"])
+async def test_photos_of_non_public_complaints_reach_staff_only_as_signed_links(client, app_key, admin, privacy):
+    """Before: photos of secret complaints were public URLs."""
+    from tests.channels.test_media_links import _png
+
+    photo = _png()
+    r = await client.post(
+        "/v1/channels/jaki/reports",
+        data={"description": "Pungli di loket", "lat": "-6.1962", "lon": "106.8317", "privacy": privacy},
+        files=[("photos", ("bukti.png", photo, "image/png"))],
+        headers=app_key,
+    )
+    assert r.status_code == 201, r.text
+    cid = r.json()["outcomes"][0]["complaint_id"]
+    view = (await client.get(f"/v1/complaints/{cid}", headers=admin)).json()
+    link = view["attachments"][0]["url"]
+    assert "sig=" in link and "expires=" in link
+    plain = link.split("?", 1)[0]
+    assert (await client.get(plain)).status_code == 404
+    got = await client.get(link)
+    assert got.status_code == 200 and got.content == photo and "no-store" in got.headers["cache-control"]
+    listed = (await client.get("/v1/complaints", headers=admin)).json()["items"][0]
+    assert (await client.get(listed["attachments"][0]["url"])).status_code == 404  # a list links nothing public
