@@ -17,7 +17,10 @@ reported the work done) and closed complaints keep their last state.
   active officer of the unit with role ``supervisor``), or the triage unit when the unit has none
   (then the complaint is flagged ``escalated_to_triage`` and shows in the triage queue).
 
-``sweep`` takes ``now`` so tests drive the clock; it is one statement per step.
+``sweep`` takes ``now`` so tests drive the clock; it is one statement per step. With
+``dry_run`` it runs the same statements and rolls them back, so an operator sees what a sweep at
+some time would do (``aduan sla sweep --dry-run``) through the very SQL that would do it, not a
+copy that could drift from it.
 """
 
 from __future__ import annotations
@@ -104,12 +107,24 @@ RETURNING c.id, c.sla_state
 """
 
 
-async def sweep(conn: asyncpg.Connection, now: datetime | None = None) -> dict[str, Any]:
-    """One pass at ``now``; answers what it changed. Runs in the caller's transaction if any."""
+async def sweep(
+    conn: asyncpg.Connection, now: datetime | None = None, *, dry_run: bool = False
+) -> dict[str, Any]:
+    """One pass at ``now``; answers what it changed (with ``dry_run``: what it would change, leaving
+    the database as it was). Runs in the caller's transaction if any, as a savepoint."""
     now = now or datetime.now(UTC)
-    async with conn.transaction():
-        breached = await conn.fetch(BREACH_SQL, now, CLOCK_STATUSES)
-        changed = await conn.fetch(STATE_SQL, now, CLOCK_STATUSES, AT_RISK_FRACTION)
+    if dry_run:
+        tr = conn.transaction()
+        await tr.start()
+        try:
+            breached = await conn.fetch(BREACH_SQL, now, CLOCK_STATUSES)
+            changed = await conn.fetch(STATE_SQL, now, CLOCK_STATUSES, AT_RISK_FRACTION)
+        finally:
+            await tr.rollback()
+    else:
+        async with conn.transaction():
+            breached = await conn.fetch(BREACH_SQL, now, CLOCK_STATUSES)
+            changed = await conn.fetch(STATE_SQL, now, CLOCK_STATUSES, AT_RISK_FRACTION)
     return {
         "now": now,
         "breached": [
