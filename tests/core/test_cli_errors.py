@@ -35,8 +35,8 @@ def _env(**extra: str) -> dict[str, str]:
         if k not in ("DATABASE_URL", "ADUAN_TEST_DATABASE_URL") and not k.startswith("ADUAN_")
     }
     # Never the embedded PostgreSQL of a developer's checkout: a test that forgot DATABASE_URL
-    # must fail, not start a server in ./.aduan.
-    env["ADUAN_DATA_DIR"] = "/nonexistent/aduan-cli-test"
+    # must fail, not start a server in ./.aduan (under a file, no directory can be made, even by root).
+    env["ADUAN_DATA_DIR"] = str(REPO / "pyproject.toml" / "aduan-data")
     env.update(extra)
     return env
 
@@ -136,6 +136,11 @@ def test_a_database_that_never_answers_times_out_and_ctrl_c_exits_130_quietly():
                 proc.kill()
     assert proc.returncode == 130, (proc.returncode, out, err)
     assert err.strip() == "", err
+
+
+def test_an_embedded_database_that_cannot_start_is_exit_3():
+    line = one_line(aduan("migrate"), 3)
+    assert "cannot start the embedded PostgreSQL" in line and "ADUAN_DATA_DIR" in line
 
 
 def test_bad_database_urls_are_usage_errors_and_never_echo_the_password():
