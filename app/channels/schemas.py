@@ -40,7 +40,13 @@ from pydantic import (
 
 from app.channels.base import AdapterError, LocationDraft, ReporterDraft, load_json
 from app.complaints.catalogue import CATEGORY_CODES
-from app.complaints.schemas import MAX_DESCRIPTION, RECEIVED_AT_RANGE, check_received_at, sane_received_at
+from app.complaints.schemas import (
+    MAX_DESCRIPTION,
+    RECEIVED_AT_RANGE,
+    check_received_at,
+    no_nul,
+    sane_received_at,
+)
 from app.core.pii import is_plausible_nik, normalise_phone
 
 WIB = timezone(timedelta(hours=7), "WIB")
@@ -111,7 +117,19 @@ Category = Annotated[str | None, BeforeValidator(_blank_to_none)]
 AreaCode = Annotated[str | None, BeforeValidator(_blank_to_none)]
 
 
-class LocationIn(BaseModel):
+class _Ours(BaseModel):
+    """Our own intake formats: unknown fields are errors, and so is NUL in any text (forms and
+    multipart do not pass through ``read_json``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return no_nul(value)
+
+
+class LocationIn(_Ours):
     model_config = ConfigDict(extra="forbid")
 
     lat: float = Field(ge=-90, le=90, description="WGS 84 latitude")
@@ -122,7 +140,7 @@ class LocationIn(BaseModel):
     address: Address = None
 
 
-class ReporterIn(BaseModel):
+class ReporterIn(_Ours):
     """The citizen; every field optional (a walk-in may refuse to give a name)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -169,7 +187,7 @@ class ReporterIn(BaseModel):
         return digits
 
 
-class _Intake(BaseModel):
+class _Intake(_Ours):
     model_config = ConfigDict(extra="forbid")
 
     @field_validator("category", check_fields=False)

@@ -258,8 +258,22 @@ COMPLAINT_FULL_EXAMPLE: dict[str, Any] = {
 }
 
 
+def no_nul(value: Any) -> Any:
+    """``mode="before"`` validator: PostgreSQL text cannot hold U+0000. ``read_json`` refuses it
+    in any JSON body already; this names the field for input that arrives another way (forms,
+    multipart, models built in code)."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("must not contain the NUL character (\\u0000)")
+    return value
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return no_nul(value)
 
 
 class LocationIn(Strict):

@@ -275,6 +275,21 @@ async def test_a_body_that_is_not_an_object_names_the_body(client, app_key):
         assert all(e["field"] for e in body["errors"])
 
 
+async def test_nul_in_a_multipart_jaki_report_is_422_naming_the_field(client, app_key, db):
+    """Forms do not pass through read_json: the intake schema itself refuses NUL."""
+    from tests.channels.test_media_links import _png
+
+    before = await snapshot(db)
+    form = {"description": "Pohon\x00 tumbang", "lat": "-6.19", "lon": "106.83", "reporter_name": "Budi"}
+    files = [("photos", ("pohon.png", _png(), "image/png"))]
+    r = await client.post("/v1/channels/jaki/reports", data=form, files=files, headers=app_key)
+    assert_problem(r, 422, "description")
+    form = {"description": "Pohon tumbang", "lat": "-6.19", "lon": "106.83", "reporter_name": "Bu\x00di"}
+    r = await client.post("/v1/channels/jaki/reports", data=form, files=files, headers=app_key)
+    assert_problem(r, 422, "reporter.name")
+    assert await snapshot(db) == before
+
+
 # --------------------------------------------------------------------------- query and path parameters
 
 
