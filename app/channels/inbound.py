@@ -210,7 +210,11 @@ class Pipeline:
             )
         redact = getattr(adapter, "redact_raw", None)
         if redact is not None and not errors:
-            redacted = redact(delivery.body)
+            try:
+                redacted = redact(delivery.body)
+            except Exception:  # the outcomes stand; the raw body keeps what it had, said loudly
+                log.exception("redacting the raw body of %s delivery %s failed", channel, delivery_id)
+                redacted = None
             if redacted is not None:
                 sql = "UPDATE inbound_deliveries SET body = $2 WHERE id = $1"
                 if conn is not None:

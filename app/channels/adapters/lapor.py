@@ -49,6 +49,7 @@ from app.channels.base import (
     Privacy,
     ReporterDraft,
     SignatureError,
+    clean_value,
     load_json,
 )
 from app.channels.schemas import (
@@ -185,7 +186,7 @@ class LaporAdapter:
             return None
         if isinstance(data, dict) and data.get("anonim") is True and data.get("pelapor"):
             data["pelapor"] = None
-            return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+            return json.dumps(clean_value(data), ensure_ascii=False, separators=(",", ":")).encode()
         return None
 
 
