@@ -33,7 +33,9 @@ async def put_complaint(
     )
 
 
-async def patch(client: httpx.AsyncClient, path: str, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+async def patch(
+    client: httpx.AsyncClient, path: str, body: dict[str, Any], headers: dict[str, str]
+) -> httpx.Response:
     """PATCH a unit, officer or reporter with the If-Match of the version GET answers now."""
     r = await client.get(path, headers=headers)
     version = r.json().get("version", 1) if r.status_code == 200 else 1

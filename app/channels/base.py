@@ -105,6 +105,10 @@ class ComplaintDraft:
     # Other ids that identify this complaint's thread (e.g. an email's
     # Message-ID, the tweet id) so that later replies can find it.
     thread_keys: list[str] = field(default_factory=list)
+    # The API key that submitted it (JAKI, desks, media, raw email): set by the pipeline from the
+    # delivery, never by an adapter; that key may then read the complaint (app.auth.policy).
+    submitted_by: str | None = None
+    submitter_role: str | None = None
 
 
 @dataclass(slots=True)

@@ -179,6 +179,13 @@ class Pipeline:
             await self._finish(delivery_id, "failed", [], reason, conn)
             return [{"action": "failed", "reason": reason}]
 
+        submitter = delivery.context.get("api_key_id")
+        if submitter:  # a key's own intake (JAKI, desks, media, raw email): that key may read it
+            for outcome in outcomes:
+                for draft in (outcome, getattr(outcome, "fallback", None)):
+                    if isinstance(draft, ComplaintDraft):
+                        draft.submitted_by = str(submitter)
+                        draft.submitter_role = delivery.context.get("api_key_role")
         results: list[dict] = []
         errors: list[str] = []
         recorded = False
@@ -330,11 +337,26 @@ class Pipeline:
             draft,
             placer=self.placer,
             actor=f"channel:{draft.channel}",
-            created_by=f"channel:{draft.channel}",
+            created_by=draft.submitted_by or f"channel:{draft.channel}",
             placement=placement,
             also=also,
         )
-        result = _result("created" if created else "duplicate", draft.external_id, row["id"], row["ticket"])
+        if (
+            not created
+            and draft.submitter_role in ("app", "partner")
+            and row["created_by"] != draft.submitted_by
+        ):
+            # Another key's complaint under the same external id: an app or partner is told
+            # nothing of it (staff logging the same article or desk form get the existing ticket).
+            result = {
+                "action": "failed",
+                "reason": "this external id belongs to another submitter; choose another",
+                "external_id": draft.external_id,
+            }
+        else:
+            result = _result(
+                "created" if created else "duplicate", draft.external_id, row["id"], row["ticket"]
+            )
         if record is not None and not created:  # a created one was recorded by the insert
             await self._record_delivery(conn, record, result)
         return result
@@ -384,7 +406,7 @@ class Pipeline:
                     fu.fallback,
                     placer=self.placer,
                     actor=f"channel:{fu.channel}",
-                    created_by=f"channel:{fu.channel}",
+                    created_by=fu.fallback.submitted_by or f"channel:{fu.channel}",
                 )
                 action = "created" if created else "duplicate"
                 await self._record(conn, fu.channel, fu.external_id, action, row["id"])

@@ -411,7 +411,15 @@ async def email_inbound(request: Request) -> Response:
     if ctype == "message/rfc822":
         principal = await require("admin", "partner")(request)
         body = await request.body()
-        delivery = _delivery(request, body, context={"api_key_name": principal.name})
+        delivery = _delivery(
+            request,
+            body,
+            context={
+                "api_key_name": principal.name,
+                "api_key_id": principal.id,
+                "api_key_role": principal.role,
+            },
+        )
         return await _deliver(request, channel="email", endpoint="email", delivery=delivery)
     if ctype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         raise UnsupportedMediaType("send message/rfc822 (with an API key) or a Mailgun form")
@@ -534,7 +542,16 @@ async def _validated(request: Request, model: type[BaseModel]) -> tuple[bytes, d
 async def media_clipping(request: Request) -> Response:
     principal: Principal = await require("admin", "supervisor", "officer")(request)
     body, payload = await _validated(request, MediaClipping)
-    delivery = _delivery(request, body, context={"payload": payload, "api_key_name": principal.name})
+    delivery = _delivery(
+        request,
+        body,
+        context={
+            "payload": payload,
+            "api_key_name": principal.name,
+            "api_key_id": principal.id,
+            "api_key_role": principal.role,
+        },
+    )
     return await _deliver(request, channel="media", endpoint="media", delivery=delivery)
 
 
@@ -558,7 +575,16 @@ async def office_intake(
     if office not in registry.OFFICES:
         raise NotFound(f"no office channel {office!r}; one of: {', '.join(registry.OFFICES)}")
     body, payload = await _validated(request, OfficeIntake)
-    delivery = _delivery(request, body, context={"payload": payload, "api_key_name": principal.name})
+    delivery = _delivery(
+        request,
+        body,
+        context={
+            "payload": payload,
+            "api_key_name": principal.name,
+            "api_key_id": principal.id,
+            "api_key_role": principal.role,
+        },
+    )
     return await _deliver(request, channel=office, endpoint=office, delivery=delivery)
 
 
@@ -612,7 +638,16 @@ async def jaki_report(request: Request) -> Response:
         body, payload = await _validated(request, JakiReport)
         if idem and not payload.get("client_report_id"):
             payload["client_report_id"] = _idempotent_report_id(principal, idem)
-        delivery = _delivery(request, body, context={"payload": payload, "api_key_name": principal.name})
+        delivery = _delivery(
+            request,
+            body,
+            context={
+                "payload": payload,
+                "api_key_name": principal.name,
+                "api_key_id": principal.id,
+                "api_key_role": principal.role,
+            },
+        )
         return await _deliver(request, channel="jaki", endpoint="jaki", delivery=delivery)
     if ctype != "multipart/form-data":
         raise UnsupportedMediaType("send multipart/form-data with photos, or application/json")
@@ -646,7 +681,16 @@ async def jaki_report(request: Request) -> Response:
         photos.append((data, kind, up.filename))
     files = [request.app.state.storage.save(d, media_type=k, filename=n) for d, k, n in photos]
     delivery = _delivery(
-        request, body, form=fields, files=files, context={"payload": payload, "api_key_name": principal.name}
+        request,
+        body,
+        form=fields,
+        files=files,
+        context={
+            "payload": payload,
+            "api_key_name": principal.name,
+            "api_key_id": principal.id,
+            "api_key_role": principal.role,
+        },
     )
     return await _deliver(request, channel="jaki", endpoint="jaki", delivery=delivery)
 

@@ -137,7 +137,9 @@ async def full(client, headers, complaint_id: str) -> dict[str, Any]:  # type: i
     return r.json()
 
 
-async def lapor_report(client, description: str, *, tracking_id: str, received_at: str, **extra: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+async def lapor_report(
+    client, description: str, *, tracking_id: str, received_at: str, **extra: Any
+) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """A LAPOR! disposition through its signed webhook (the only way a LAPOR! complaint comes in);
     answers the created complaint's outcome."""
     from tests.channels.signers_others import body_bytes, sign_lapor

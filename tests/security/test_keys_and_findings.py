@@ -70,11 +70,16 @@ async def test_platform_channels_cannot_be_claimed_or_pre_planted(client, app_ke
 
 async def test_the_real_lapor_delivery_creates_after_a_planting_attempt(client, app_key, officer):
     planted = await client.post(
-        "/v1/complaints", json={"channel": "lapor", "external_id": "6120777", "description": "x"}, headers=app_key
+        "/v1/complaints",
+        json={"channel": "lapor", "external_id": "6120777", "description": "x"},
+        headers=app_key,
     )
     assert planted.status_code == 403
     real = await h.lapor_report(
-        client, "Lampu jalan mati di Jl. Cikini", tracking_id="6120777", received_at="2026-03-01T11:30:00+07:00"
+        client,
+        "Lampu jalan mati di Jl. Cikini",
+        tracking_id="6120777",
+        received_at="2026-03-01T11:30:00+07:00",
     )
     assert real["action"] == "created"
 
@@ -84,7 +89,9 @@ async def test_channel_defaults_and_allowances(client, app_key, officer):
     assert r.json()["channel"] == "jaki"
     r = await client.post("/v1/complaints", json={"description": "Warga datang ke loket"}, headers=officer)
     assert r.json()["channel"] == "pendopo"
-    r = await client.post("/v1/complaints", json={"description": "x", "channel": "kelurahan"}, headers=app_key)
+    r = await client.post(
+        "/v1/complaints", json={"description": "x", "channel": "kelurahan"}, headers=app_key
+    )
     assert r.status_code == 403 and r.json()["allowed"] == ["jaki"]
     r = await client.post("/v1/complaints", json={"description": "x", "channel": "jaki"}, headers=officer)
     assert r.status_code == 403
@@ -94,11 +101,16 @@ async def test_a_submitter_cannot_rename_a_known_reporter(client, app_key, admin
     """Before: giving an existing reporter's phone number overwrote their name (and could set an
     email they never gave)."""
     victim = {"name": "Budi Santoso", "phone": "0813 1111 0000", "email": "budi@example.com"}
-    r = await client.post("/v1/complaints", json={"description": "Jalan rusak", "reporter": victim}, headers=app_key)
+    r = await client.post(
+        "/v1/complaints", json={"description": "Jalan rusak", "reporter": victim}, headers=app_key
+    )
     rid = (await client.get(f"/v1/complaints/{r.json()['id']}", headers=admin)).json()["reporter"]["id"]
     attacker = await client.post(
         "/v1/complaints",
-        json={"description": "x", "reporter": {"name": "Penipu", "phone": "081311110000", "email": "evil@example.com"}},
+        json={
+            "description": "x",
+            "reporter": {"name": "Penipu", "phone": "081311110000", "email": "evil@example.com"},
+        },
         headers=app_key,
     )
     assert attacker.status_code == 201
@@ -111,7 +123,8 @@ async def test_a_submitter_cannot_rename_a_known_reporter(client, app_key, admin
 async def test_officers_correct_a_reporter_with_if_match_and_an_audit_entry(client, make_key, admin, db):
     app = await make_key("app")
     r = await client.post(
-        "/v1/complaints", json={"description": "x", "reporter": {"name": "Budi Santso", "phone": "0813 1111 0001"}},
+        "/v1/complaints",
+        json={"description": "x", "reporter": {"name": "Budi Santso", "phone": "0813 1111 0001"}},
         headers=app,
     )
     cid = r.json()["id"]
@@ -123,7 +136,9 @@ async def test_officers_correct_a_reporter_with_if_match_and_an_audit_entry(clie
     assert (await client.patch(url, json=fix, headers={**app, "If-Match": '"1"'})).status_code == 403
     r = await client.patch(url, json=fix, headers={**admin, "If-Match": f'"{rep["version"]}"'})
     assert r.status_code == 200 and r.json()["name"] == "Budi Santoso" and r.headers["etag"] == '"2"'
-    entry = (await client.get("/v1/audit", params={"action": "reporter.update"}, headers=admin)).json()["items"][0]
+    entry = (await client.get("/v1/audit", params={"action": "reporter.update"}, headers=admin)).json()[
+        "items"
+    ][0]
     assert entry["data"]["old"] == {"name": "Budi Santso"} and entry["data"]["reason"].startswith("salah")
 
 
@@ -131,7 +146,11 @@ async def test_an_anonymous_reporter_is_for_admins_only(client, make_key, admin)
     app, officer = await make_key("app"), await make_key("officer")
     r = await client.post(
         "/v1/complaints",
-        json={"description": "Pungli", "privacy": "anonymous", "reporter": {"name": "Rahasia", "phone": "0813 1111 0002"}},
+        json={
+            "description": "Pungli",
+            "privacy": "anonymous",
+            "reporter": {"name": "Rahasia", "phone": "0813 1111 0002"},
+        },
         headers=app,
     )
     cid = r.json()["id"]
@@ -139,7 +158,9 @@ async def test_an_anonymous_reporter_is_for_admins_only(client, make_key, admin)
     rep = (await client.get(f"/v1/complaints/{cid}", headers=admin)).json()["reporter"]
     assert rep["name"] == "Rahasia"
     r = await client.patch(
-        f"/v1/reporters/{rep['id']}", json={"name": "x", "reason": "coba"}, headers={**officer, "If-Match": '"1"'}
+        f"/v1/reporters/{rep['id']}",
+        json={"name": "x", "reason": "coba"},
+        headers={**officer, "If-Match": '"1"'},
     )
     assert r.status_code == 404
 
@@ -156,7 +177,12 @@ async def test_if_match_is_required_on_every_state_changing_call(client, app_key
     ]
     for method, url, body in calls:
         for header in ({}, {"If-Match": "*"}):
-            r = await client.request(method, url, json=body, headers={**officer, **header} if method != "PATCH" else {**admin, **header})
+            r = await client.request(
+                method,
+                url,
+                json=body,
+                headers={**officer, **header} if method != "PATCH" else {**admin, **header},
+            )
             assert r.status_code == 428, (method, url, r.text)
             assert r.headers["content-type"].startswith("application/problem+json")
         r = await client.request(
@@ -191,10 +217,15 @@ async def test_keys_are_listed_without_secrets_and_revoked_at_once(client, admin
     assert r.status_code == 401
     got = await client.get(f"/v1/api-keys/{kid}", headers=admin)
     assert got.json()["revoked_at"] is not None
-    assert [i["id"] for i in (await client.get("/v1/api-keys", params={"revoked": "true"}, headers=admin)).json()["items"]] == [kid]
+    assert [
+        i["id"]
+        for i in (await client.get("/v1/api-keys", params={"revoked": "true"}, headers=admin)).json()["items"]
+    ] == [kid]
 
 
-async def test_a_revocation_reaches_another_process_within_a_second(app, client, admin, database_url, settings):
+async def test_a_revocation_reaches_another_process_within_a_second(
+    app, client, admin, database_url, settings
+):
     """Two app instances on one database stand for two processes: each keeps its own cache."""
     r = await client.post("/v1/api-keys", json={"name": "partner-x", "role": "partner"}, headers=admin)
     partner = {"Authorization": f"Bearer {r.json()['key']}"}
@@ -221,22 +252,30 @@ async def test_a_deactivated_officers_key_stops(client, admin):
 
 async def test_keys_expire(client, admin, db):
     soon = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
-    r = await client.post("/v1/api-keys", json={"name": "temp", "role": "partner", "expires_at": soon}, headers=admin)
+    r = await client.post(
+        "/v1/api-keys", json={"name": "temp", "role": "partner", "expires_at": soon}, headers=admin
+    )
     assert r.status_code == 201 and r.json()["expires_at"] is not None
     key = {"Authorization": f"Bearer {r.json()['key']}"}
     assert (await client.get("/v1/complaints", headers=key)).status_code == 200
-    await db.execute("UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1::uuid", r.json()["id"])
+    await db.execute(
+        "UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1::uuid", r.json()["id"]
+    )
     security.clear_cache()
     assert (await client.get("/v1/complaints", headers=key)).status_code == 401
     for bad in ("2020-01-01T00:00:00+07:00", "2099-01-01T00:00:00", "3000-01-01T00:00:00+00:00"):
-        r = await client.post("/v1/api-keys", json={"name": "t", "role": "app", "expires_at": bad}, headers=admin)
+        r = await client.post(
+            "/v1/api-keys", json={"name": "t", "role": "app", "expires_at": bad}, headers=admin
+        )
         assert r.status_code == 422, bad
 
 
 async def test_rotation_gives_a_new_key_and_retires_the_old(client, admin):
     r = await client.post("/v1/api-keys", json={"name": "dashboard", "role": "partner"}, headers=admin)
     old = {"Authorization": f"Bearer {r.json()['key']}"}
-    rotated = await client.post(f"/v1/api-keys/{r.json()['id']}/rotate", json={"grace_seconds": 3600}, headers=admin)
+    rotated = await client.post(
+        f"/v1/api-keys/{r.json()['id']}/rotate", json={"grace_seconds": 3600}, headers=admin
+    )
     assert rotated.status_code == 201 and rotated.json()["rotated_from"] == r.json()["id"]
     new = {"Authorization": f"Bearer {rotated.json()['key']}"}
     assert rotated.json()["name"] == "dashboard" and rotated.json()["role"] == "partner"
@@ -246,7 +285,9 @@ async def test_rotation_gives_a_new_key_and_retires_the_old(client, admin):
     assert again.status_code == 201
     security.clear_cache()
     assert (await client.get("/v1/complaints", headers=new)).status_code == 401
-    assert (await client.get("/v1/complaints", headers={"Authorization": f"Bearer {again.json()['key']}"})).status_code == 200
+    assert (
+        await client.get("/v1/complaints", headers={"Authorization": f"Bearer {again.json()['key']}"})
+    ).status_code == 200
 
 
 async def test_who_makes_and_revokes_which_keys(client, admin):
@@ -261,20 +302,29 @@ async def test_who_makes_and_revokes_which_keys(client, admin):
         assert r.status_code == 403, role
     r = await client.post("/v1/api-keys", json={"name": "x", "role": "officer", "unit": "kel-z"}, headers=sup)
     assert r.status_code == 403
-    mine = await client.post("/v1/api-keys", json={"name": "desk-y", "role": "officer", "unit": "kel-y"}, headers=sup)
+    mine = await client.post(
+        "/v1/api-keys", json={"name": "desk-y", "role": "officer", "unit": "kel-y"}, headers=sup
+    )
     assert mine.status_code == 201 and mine.json()["unit"] == "kel-y"
     own = await client.post("/v1/api-keys", json={"name": "app-kec", "role": "app"}, headers=sup)
     assert own.status_code == 201 and own.json()["unit"] == "kec-y"  # their own unit by default
     listed = {i["name"] for i in (await client.get("/v1/api-keys", headers=sup)).json()["items"]}
     assert {"desk-y", "app-kec", "officer:Camat"} <= listed and "officer:Petugas Z" not in listed
     z_key = next(
-        i["id"] for i in (await client.get("/v1/api-keys", headers=admin)).json()["items"] if i["name"] == "officer:Petugas Z"
+        i["id"]
+        for i in (await client.get("/v1/api-keys", headers=admin)).json()["items"]
+        if i["name"] == "officer:Petugas Z"
     )
     assert (await client.delete(f"/v1/api-keys/{z_key}", headers=sup)).status_code == 404
     assert (await client.get("/v1/complaints", headers=officer_z)).status_code == 200
     assert (await client.delete(f"/v1/api-keys/{mine.json()['id']}", headers=sup)).status_code == 204
     for role in ("officer", "app", "partner"):
-        r = await client.get("/v1/api-keys", headers={"Authorization": f"Bearer {(await client.post('/v1/api-keys', json={'name': role, 'role': role}, headers=admin)).json()['key']}"})
+        r = await client.get(
+            "/v1/api-keys",
+            headers={
+                "Authorization": f"Bearer {(await client.post('/v1/api-keys', json={'name': role, 'role': role}, headers=admin)).json()['key']}"
+            },
+        )
         assert r.status_code == 403, role
 
 
@@ -295,7 +345,9 @@ async def test_the_audit_log_records_actions_and_cannot_be_changed(client, admin
     assert r.status_code == 200
     actions = [e["action"] for e in r.json()["items"]]
     assert actions == ["complaint.comment", "complaint.transition"]  # newest first
-    assert r.json()["items"][1]["data"]["from"] == "received" and r.json()["items"][1]["actor_role"] == "officer"
+    assert (
+        r.json()["items"][1]["data"]["from"] == "received" and r.json()["items"][1]["actor_role"] == "officer"
+    )
     for who in (app_key, officer):
         assert (await client.get("/v1/audit", headers=who)).status_code == 403
     with pytest.raises(asyncpg.exceptions.InsufficientPrivilegeError):
@@ -309,7 +361,8 @@ async def test_the_audit_log_records_actions_and_cannot_be_changed(client, admin
 async def test_reads_of_personal_data_and_key_changes_are_audited(client, admin, app_key, officer):
     c = (
         await client.post(
-            "/v1/complaints", json={"description": "x", "reporter": {"name": "Dewi", "phone": "0813 1111 0003"}},
+            "/v1/complaints",
+            json={"description": "x", "reporter": {"name": "Dewi", "phone": "0813 1111 0003"}},
             headers=app_key,
         )
     ).json()
@@ -321,13 +374,17 @@ async def test_reads_of_personal_data_and_key_changes_are_audited(client, admin,
     since = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
     assert (await client.get("/v1/audit", params={"since": since}, headers=admin)).json()["items"] == []
     page = await client.get("/v1/audit", params={"limit": 1}, headers=admin)
-    nxt = await client.get("/v1/audit", params={"limit": 1, "cursor": page.json()["next_cursor"]}, headers=admin)
+    nxt = await client.get(
+        "/v1/audit", params={"limit": 1, "cursor": page.json()["next_cursor"]}, headers=admin
+    )
     assert nxt.json()["items"][0]["id"] < page.json()["items"][0]["id"]
     assert (await client.get("/v1/audit", params={"cursor": "nonsense!"}, headers=admin)).status_code == 422
 
 
 @pytest.mark.parametrize("privacy", ["secret", "anonymous"])
-async def test_photos_of_non_public_complaints_reach_staff_only_as_signed_links(client, app_key, admin, privacy):
+async def test_photos_of_non_public_complaints_reach_staff_only_as_signed_links(
+    client, app_key, admin, privacy
+):
     """Before: photos of secret complaints were public URLs."""
     from tests.channels.test_media_links import _png
 
@@ -348,4 +405,27 @@ async def test_photos_of_non_public_complaints_reach_staff_only_as_signed_links(
     got = await client.get(link)
     assert got.status_code == 200 and got.content == photo and "no-store" in got.headers["cache-control"]
     listed = (await client.get("/v1/complaints", headers=admin)).json()["items"][0]
-    assert (await client.get(listed["attachments"][0]["url"])).status_code == 404  # a list links nothing public
+    assert (
+        await client.get(listed["attachments"][0]["url"])
+    ).status_code == 404  # a list links nothing public
+
+
+async def test_an_app_reads_its_own_jaki_reports_and_nothing_of_anothers(client, make_key):
+    """A JAKI report belongs to the key that sent it (before: to the channel, so the app could not
+    read it, and another app reusing its client_report_id was told its ticket)."""
+    first, second = await make_key("app", "jaki-1"), await make_key("app", "jaki-2")
+    report = {
+        "description": "Pohon tumbang menutup jalan",
+        "location": {"lat": -6.1962, "lon": 106.8317},
+        "client_report_id": "r-0001",
+    }
+    r = await client.post("/v1/channels/jaki/reports", json=report, headers=first)
+    assert r.status_code == 201, r.text
+    made = r.json()["outcomes"][0]
+    assert (await client.get(f"/v1/complaints/{made['complaint_id']}", headers=first)).status_code == 200
+    assert (await client.get(f"/v1/complaints/{made['complaint_id']}", headers=second)).status_code == 404
+    again = await client.post("/v1/channels/jaki/reports", json=report, headers=first)
+    assert again.json()["outcomes"][0]["ticket"] == made["ticket"]  # the owner's retry: its ticket
+    stolen = await client.post("/v1/channels/jaki/reports", json=report, headers=second)
+    assert stolen.json()["outcomes"][0]["action"] == "failed"
+    assert made["ticket"] not in stolen.text and made["complaint_id"] not in stolen.text
