@@ -74,6 +74,20 @@ class ReporterPatch(BaseModel):
 
 
 class ReporterOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "a1d4c7e2-5b8f-4a3c-9e6d-0f2b7c4e8a15",
+                    "name": "Budi Santoso",
+                    "phone": "+6281211110000",
+                    "email": None,
+                    "nik": None,
+                    "version": 2,
+                }
+            ]
+        }
+    )
     id: uuid.UUID
     name: str | None = None
     phone: str | None = None

@@ -121,8 +121,7 @@ _PHONE_RE = re.compile(
     r"(?:"
     r"\+(?<!\d\+)62\)?" + _SEP + r"\(?0?(?:" + _MOBILE + "|" + _FIXED + ")"
     r"|\((?<!\d\()(?:\+62\)?" + _SEP + r"\(?0?|0)(?:" + _MOBILE + "|" + _FIXED + ")"
-    r"|6(?<!\d6)2[ \-]?\(?" + _MOBILE
-    + r"|0(?<!\d0)(?:" + _MOBILE + "|" + _FIXED + ")"
+    r"|6(?<!\d6)2[ \-]?\(?" + _MOBILE + r"|0(?<!\d0)(?:" + _MOBILE + "|" + _FIXED + ")"
     r")"
     r"(?!\d)"
 )
@@ -134,7 +133,9 @@ _LABEL = r"[A-Za-z0-9\-]++"
 _EMAIL_RE = re.compile(_LOCAL + r"@(?:" + _LABEL + r"\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])")
 # Obfuscated: "[at]" "(at)" "{at}" or a spaced "@"; "[dot]" "(dot)" or a spaced "."; only
 # with a common top-level domain, so that prose around a stray "@" stays readable.
-_OB_AT = r"(?:[ \t]{0,3}[\[({<][ \t]{0,2}(?i:at)[ \t]{0,2}[\])}>][ \t]{0,3}|[ \t]{1,3}@[ \t]{0,3}|@[ \t]{1,3}|@)"
+_OB_AT = (
+    r"(?:[ \t]{0,3}[\[({<][ \t]{0,2}(?i:at)[ \t]{0,2}[\])}>][ \t]{0,3}|[ \t]{1,3}@[ \t]{0,3}|@[ \t]{1,3}|@)"
+)
 _OB_DOT = r"(?:[ \t]{0,3}[\[({<][ \t]{0,2}(?i:dot)[ \t]{0,2}[\])}>][ \t]{0,3}|[ \t]{1,3}\.[ \t]{1,3}|\.)"
 _COMMON_TLD = r"(?i:com|id|net|org|co|info|biz|me|io|edu|gov|ac|sch|web|my|sg|xyz|online|site)"
 _OBFUSCATED_EMAIL_RE = re.compile(

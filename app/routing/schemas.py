@@ -271,6 +271,11 @@ class UnitIn(Strict):
     area_codes: list[str] = Field(default_factory=list, max_length=500)
     categories: list[str] = Field(default_factory=list, max_length=100)
     active: bool = True
+    parent: str | None = Field(
+        default=None,
+        pattern=CODE_PATTERN,
+        description="The unit above this one (a sudin under its agency): its supervisors work here too",
+    )
 
     @field_validator("area_codes")
     @classmethod
@@ -305,6 +310,7 @@ class UnitPatch(Strict):
     area_codes: list[str] = Field(default=None, max_length=500, json_schema_extra=drop_default)
     categories: list[str] = Field(default=None, max_length=100, json_schema_extra=drop_default)
     active: bool = Field(default=None, json_schema_extra=drop_default)
+    parent: str | None = Field(default=None, pattern=CODE_PATTERN, description="null: no unit above")
 
     @field_validator("name", "area_codes", "categories", "active", mode="before")
     @classmethod
@@ -331,6 +337,8 @@ _CIKINI_UNIT = {
     "area_codes": ["31.71.06.1003"],
     "categories": [],
     "active": True,
+    "parent": None,
+    "version": 1,
     "created_at": "2026-02-20T01:00:00+00:00",
     "updated_at": "2026-02-20T01:00:00+00:00",
 }
@@ -355,6 +363,8 @@ class UnitOut(BaseModel):
     area_codes: list[str]
     categories: list[str]
     active: bool
+    parent: str | None = None
+    version: int = Field(default=1, description="Send it as If-Match to PATCH")
     officers: int | None = None
     open_complaints: int | None = None
     unassigned: int | None = None
@@ -473,6 +483,7 @@ _SITI = {
     "last_assigned_at": "2026-03-02T03:12:40+00:00",
     "created_at": "2026-02-20T01:10:00+00:00",
     "open_assignments": 4,
+    "version": 1,
 }
 
 
@@ -503,6 +514,7 @@ class OfficerOut(BaseModel):
     open_assignments: int
     last_assigned_at: datetime | None = None
     created_at: datetime
+    version: int = Field(default=1, description="Send it as If-Match to PATCH")
     api_key: str | None = Field(default=None, description="Only in the answer that created it")
 
 

@@ -146,7 +146,9 @@ async def test_same_person_in_any_phone_form_is_one_reporter(client, app_key, of
     assert len(ids) == 1
 
 
-async def test_a_repeat_reporter_is_filled_in_but_never_rewritten_by_a_submitter(client, app_key, officer, db):
+async def test_a_repeat_reporter_is_filled_in_but_never_rewritten_by_a_submitter(
+    client, app_key, officer, db
+):
     async def report(reporter: dict) -> dict:
         r = await client.post(
             "/v1/complaints", json={"description": "Sampah menumpuk", "reporter": reporter}, headers=app_key

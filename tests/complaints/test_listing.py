@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+
 from tests.helpers import transition
 
 
@@ -25,7 +26,7 @@ async def test_filters(client, app_key, officer):
             "/v1/complaints", json={"description": "Kabel menjuntai di Jl. Sabang"}, headers=app_key
         )
     ).json()
-    await transition(client, special['id'], {"status": "in_progress"}, officer)
+    await transition(client, special["id"], {"status": "in_progress"}, officer)
 
     async def ids(**params):
         r = await client.get("/v1/complaints", params=params, headers=officer)
@@ -105,7 +106,7 @@ async def test_list_items_equal_the_single_complaint_view(client, app_key, offic
         await client.post("/v1/complaints", json={"description": "Trotoar rusak"}, headers=app_key)
     ).json()
     for status in ("in_progress", "pending_validation", "resolved"):
-        await transition(client, c['id'], {"status": status}, officer)
+        await transition(client, c["id"], {"status": status}, officer)
     listed = {i["id"]: i for i in (await client.get("/v1/complaints", headers=officer)).json()["items"]}
 
     def same_instants(view: dict) -> dict:

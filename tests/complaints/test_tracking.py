@@ -54,7 +54,9 @@ async def test_public_view_has_status_colour_and_no_personal_data(client, app_ke
         {"status": "in_progress", "note": "Petugas kebersihan dijadwalkan besok pagi", "public": True},
         officer,
     )
-    await transition(client, c["id"], {"status": "pending_validation", "note": SECRET_NOTE, "public": False}, officer)
+    await transition(
+        client, c["id"], {"status": "pending_validation", "note": SECRET_NOTE, "public": False}, officer
+    )
     r = await client.get(f"/v1/track/{c['ticket']}")
     assert r.status_code == 200
     view = r.json()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import ADMIN_KEY
-
 from app.main import create_app
+from tests.conftest import ADMIN_KEY
 
 
 async def test_categories_catalogue(client):

@@ -10,8 +10,8 @@ from collections import Counter
 import pytest
 
 from app.complaints import lifecycle
-from tests.routing import helpers as h
 from tests.helpers import patch, put_complaint, transition
+from tests.routing import helpers as h
 
 SUKAMAJU_UNIT = "kel-31.99.01.1001"
 SUKAJAYA_UNIT = "kel-31.99.01.1002"
@@ -175,9 +175,7 @@ async def test_manual_assignment_to_an_officer(client, admin, app_key, officer, 
 
     # the officer frees a slot by closing a complaint; then the manual assignment works
     done = first if first["assignee"] == a["id"] else second
-    assert (
-        await transition(client, done['id'], {"status": "rejected"}, officer)
-    ).status_code == 200
+    assert (await transition(client, done["id"], {"status": "rejected"}, officer)).status_code == 200
     r = await put({"officer_id": a["id"], "note": "Dekat lokasi"})
     assert r.status_code == 200, r.text
     assert r.json()["assignee"] == a["id"] and r.json()["version"] == version + 1
@@ -219,9 +217,7 @@ async def test_manual_hand_over_to_a_unit_auto_assigns_there(client, admin, app_
     assert (
         await put_complaint(client, str(uuid.uuid4()), "assignment", {"unit": "sda"}, officer)
     ).status_code == 404
-    assert (
-        await put_complaint(client, c["id"], "assignment", {"unit": "sda"}, app_key)
-    ).status_code == 403
+    assert (await put_complaint(client, c["id"], "assignment", {"unit": "sda"}, app_key)).status_code == 403
 
 
 async def test_coordination_and_dispatch_hand_over_with_events(client, admin, app_key, officer):
@@ -231,7 +227,7 @@ async def test_coordination_and_dispatch_hand_over_with_events(client, admin, ap
     sub = await h.create_officer(client, admin, "sudin-sda-31.99", "Yusuf")
     c = await h.submit(client, app_key, "Got mampet, banjir tiap hujan", location=h.IN_SUKAMAJU)
     assert (c["unit"], c["assignee"]) == (SUKAMAJU_UNIT, kel["id"])
-    r = await transition(client, c['id'], {"status": "coordination"}, officer)
+    r = await transition(client, c["id"], {"status": "coordination"}, officer)
     assert r.status_code == 200, r.text
     v = await h.full(client, officer, c["id"])
     assert (v["unit"], v["assignee"]) == ("sda", opd["id"])
@@ -283,7 +279,7 @@ async def test_queues_are_oldest_due_first_and_paginate(client, admin, app_key, 
         category="fire_hazard",
     )
     closed = await h.submit(client, app_key, "Got mampet lagi", location=h.IN_SUKAMAJU)
-    await transition(client, closed['id'], {"status": "rejected"}, officer)
+    await transition(client, closed["id"], {"status": "rejected"}, officer)
     pages, cursor = [], None
     while True:
         params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
@@ -357,23 +353,15 @@ async def test_kept_loads_follow_every_change_of_assignee_and_status(client, adm
 
     mine = [c for c in cs if c["assignee"] == a["id"]]
     # manual reassignment: one moves from a to b
-    loads = await ok(
-        put_complaint(client, mine[0]["id"], "assignment", {"officer_id": b["id"]}, officer)
-    )
+    loads = await ok(put_complaint(client, mine[0]["id"], "assignment", {"officer_id": b["id"]}, officer))
     assert (loads[a["id"]], loads[b["id"]]) == (2, 4)
     # open to open: no change; closing: one less
-    loads = await ok(
-        transition(client, mine[1]['id'], {"status": "in_progress"}, officer)
-    )
+    loads = await ok(transition(client, mine[1]["id"], {"status": "in_progress"}, officer))
     assert loads[a["id"]] == 2
-    loads = await ok(
-        transition(client, mine[1]['id'], {"status": "rejected"}, officer)
-    )
+    loads = await ok(transition(client, mine[1]["id"], {"status": "rejected"}, officer))
     assert loads[a["id"]] == 1
     # a hand-over to another unit: its officer takes it, the old one is relieved
-    loads = await ok(
-        put_complaint(client, mine[2]["id"], "assignment", {"unit": "sda"}, officer)
-    )
+    loads = await ok(put_complaint(client, mine[2]["id"], "assignment", {"unit": "sda"}, officer))
     assert (loads[a["id"]], loads[s["id"]]) == (0, 1)
     # every status, set directly: a complaint counts for its assignee exactly while it is open
     target = mine[0]["id"]
@@ -399,7 +387,7 @@ async def test_a_full_unit_assigns_again_once_an_officer_has_room(client, admin,
     assert [c["assignee"] for c in first] == [only["id"], only["id"], None]
     waiting = await h.submit(client, app_key, "Got mampet lagi", location=h.IN_SUKAMAJU)
     assert waiting["assignee"] is None and waiting["unit"] == SUKAMAJU_UNIT
-    r = await transition(client, first[0]['id'], {"status": "rejected"}, officer)
+    r = await transition(client, first[0]["id"], {"status": "rejected"}, officer)
     assert r.status_code == 200, r.text
     after = await h.submit(client, app_key, "Got mampet di gang sebelah", location=h.IN_SUKAMAJU)
     assert after["assignee"] == only["id"]

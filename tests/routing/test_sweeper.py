@@ -13,8 +13,8 @@ from app.main import create_app
 from app.routing.sla import JAKARTA_TZ
 from app.routing.sweeper import sweep
 from tests.conftest import _asyncpg_dsn
-from tests.routing import helpers as h
 from tests.helpers import put_complaint, transition
+from tests.routing import helpers as h
 
 UNIT = "kel-31.99.01.1001"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=JAKARTA_TZ)  # a Monday, 09:00 WIB
@@ -44,7 +44,9 @@ async def test_deadlines_on_intake_jakarta_and_lapor(client, admin, app_key, off
     assert _iso(plain["due_at"]) == at(days=7)  # no category: Jakarta's 7 days
     # LAPOR!: 3 and 5 working days; Friday 14 August 2026, then the weekend and Independence Day off
     friday = datetime(2026, 8, 14, 10, 0, tzinfo=JAKARTA_TZ)
-    made = await h.lapor_report(client, "Lampu jalan mati", tracking_id="6120099", received_at=friday.isoformat())
+    made = await h.lapor_report(
+        client, "Lampu jalan mati", tracking_id="6120099", received_at=friday.isoformat()
+    )
     lapor = await h.full(client, officer, made["complaint_id"])
     assert _iso(lapor["response_due_at"]) == datetime(2026, 8, 20, 23, 59, 59, tzinfo=JAKARTA_TZ)
     assert _iso(lapor["due_at"]) == datetime(2026, 8, 24, 23, 59, 59, tzinfo=JAKARTA_TZ)
@@ -93,7 +95,7 @@ async def test_first_response_clock_at_risk_then_breached_once_and_escalated(
 async def test_resolution_clock_after_first_response(client, admin, app_key, officer, db):
     await h.setup_routing(client, admin)
     c = await _flood(client, app_key)
-    r = await transition(client, c['id'], {"status": "in_progress"}, officer)
+    r = await transition(client, c["id"], {"status": "in_progress"}, officer)
     assert r.status_code == 200
     # responded in time: now the 72 h resolution clock runs
     out = await sweep(db, at(hours=7))
@@ -109,7 +111,7 @@ async def test_a_response_brings_an_at_risk_complaint_back_on_track(client, admi
     c = await _flood(client, app_key)
     await sweep(db, at(hours=5))
     assert (await _view(client, officer, c["id"]))["sla_state"] == "at_risk"
-    await transition(client, c['id'], {"status": "coordination"}, officer)
+    await transition(client, c["id"], {"status": "coordination"}, officer)
     out = await sweep(db, at(hours=5, minutes=30))
     assert [str(x) for x in out["on_track"]] == [c["id"]]
 
@@ -118,9 +120,9 @@ async def test_closed_or_validating_complaints_are_not_breached(client, admin, a
     await h.setup_routing(client, admin)
     done = await _flood(client, app_key)
     for s in ("in_progress", "pending_validation"):
-        await transition(client, done['id'], {"status": s}, officer)
+        await transition(client, done["id"], {"status": s}, officer)
     rejected = await _flood(client, app_key)
-    await transition(client, rejected['id'], {"status": "rejected"}, officer)
+    await transition(client, rejected["id"], {"status": "rejected"}, officer)
     assert (await sweep(db, at(days=30)))["breached"] == []
 
 
@@ -158,9 +160,11 @@ async def test_ews_moves_the_resolution_deadline(client, admin, app_key, officer
     await h.setup_routing(client, admin)
     now = datetime.now(UTC)
     c = await h.submit(client, app_key, "Tanggul jebol, air masuk rumah", location=h.IN_SUKAMAJU)
-    await transition(client, c['id'], {"status": "in_progress"}, officer)
+    await transition(client, c["id"], {"status": "in_progress"}, officer)
     ews = (now + timedelta(days=10)).replace(microsecond=0)
-    r = await put_complaint(client, c["id"], "ews", {"ews_at": ews.isoformat(), "note": "Menunggu alat berat"}, officer)
+    r = await put_complaint(
+        client, c["id"], "ews", {"ews_at": ews.isoformat(), "note": "Menunggu alat berat"}, officer
+    )
     assert r.status_code == 200, r.text
     v = r.json()
     assert _iso(v["due_at"]) == ews and _iso(v["ews_at"]) == ews
@@ -187,7 +191,9 @@ async def test_bad_ews_changes_nothing(client, admin, app_key, officer):
     ):
         r = await client.put(url, json=body, headers={**officer, "If-Match": f'"{c["version"]}"'})
         assert r.status_code == 422, (body, r.text)
-    r = await client.put(url, json={"ews_at": (datetime.now(UTC) + timedelta(days=3)).isoformat()}, headers=officer)
+    r = await client.put(
+        url, json={"ews_at": (datetime.now(UTC) + timedelta(days=3)).isoformat()}, headers=officer
+    )
     assert r.status_code == 428, r.text  # no If-Match: no blind overwrite
     future = (datetime.now(UTC) + timedelta(days=3)).isoformat()
     assert (await client.put(url, json={"ews_at": future}, headers=app_key)).status_code == 403
@@ -195,7 +201,7 @@ async def test_bad_ews_changes_nothing(client, admin, app_key, officer):
     assert r.status_code == 412
     v = await h.full(client, officer, c["id"])
     assert v["ews_at"] is None and v["due_at"] == c["due_at"] and v["version"] == c["version"]
-    await transition(client, c['id'], {"status": "rejected"}, officer)
+    await transition(client, c["id"], {"status": "rejected"}, officer)
     assert (await put_complaint(client, c["id"], "ews", {"ews_at": future}, officer)).status_code == 409
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from tests.helpers import patch
-
 import pytest
 
 from app.routing.keywords import DEFAULT_KEYWORDS
+from tests.helpers import patch
 from tests.routing import helpers as h
 
 
@@ -77,7 +76,9 @@ async def test_officer_crud_and_key(client, admin, officer, db):
     assert (
         await db.fetchval("SELECT officer_id FROM api_keys WHERE prefix = $1", o["api_key"][:12]) is not None
     )
-    r = await patch(client, f"/v1/officers/{o['id']}", {"capacity": 7, "categories": ["drainage_flood"]}, admin)
+    r = await patch(
+        client, f"/v1/officers/{o['id']}", {"capacity": 7, "categories": ["drainage_flood"]}, admin
+    )
     assert r.status_code == 200 and r.json()["capacity"] == 7 and r.json()["categories"] == ["drainage_flood"]
     assert "api_key" not in r.json() or r.json()["api_key"] is None
     r = await patch(client, f"/v1/officers/{o['id']}", {"unit": "nope"}, admin)
