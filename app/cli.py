@@ -411,10 +411,12 @@ def _areas_import_order(path: Path) -> tuple[int, str]:
 
 def cmd_areas_import(args: argparse.Namespace) -> int:
     from app.core.errors import AppError
+    from app.routing import jakarta
     from app.routing.service import import_file
 
     files: list[tuple[Path, bytes]] = []
-    for path in sorted((Path(p) for p in args.paths), key=_areas_import_order):
+    paths = [Path(p) for p in args.paths] or list(jakarta.FILES)
+    for path in sorted(paths, key=_areas_import_order):
         # Every file is read before the database is touched: a typo in the last of five paths
         # must not cost a migration run and a rolled-back import of the first four.
         if not path.is_file():
@@ -607,7 +609,12 @@ def build_parser() -> argparse.ArgumentParser:
     ai = leaf(
         asub, "import", cmd_areas_import, help="import boundaries (.geojson/.json) and hierarchies (.csv)"
     )
-    ai.add_argument("paths", nargs="+", metavar="PATH")
+    ai.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="default: DKI Jakarta's areas and boundaries, shipped with Aduan",
+    )
 
     sd = sub.add_parser("seed", help="demo data", parents=[common])
     sdsub = sd.add_subparsers(dest="seed_command", required=True)

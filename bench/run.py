@@ -8,8 +8,8 @@
 2. ``--rows`` complaints (one ``created`` event each, and their reporters) are generated in
    SQL with ``INSERT ... SELECT generate_series(...)``, not through the API, then
    ``VACUUM ANALYZE``.
-3. Routing data: ``aduan areas import`` with the real Jakarta areas (``../shared/data/``, when
-   present) and ``aduan seed demo`` (a unit per kelurahan, agencies, a few officers).
+3. Routing data: ``aduan areas import`` with the real Jakarta areas (shipped in
+   ``app/routing/data/jakarta``) and ``aduan seed demo`` (a unit per kelurahan, agencies, a few officers).
 4. Signed Meta webhooks, one per request, written to a file the wrk script reads.
 5. The area lookup alone, in this process: ``AreaIndex.lookup`` on 100,000 random points.
 6. ``aduan serve`` runs as a real process with one worker on 127.0.0.1 (routing on, the Meta
@@ -66,7 +66,7 @@ from app.complaints.schemas import CHANNELS  # noqa: E402
 from app.complaints.tickets import ALPHABET, normalise_ticket  # noqa: E402
 from app.core.db import embedded_database_url, resolve_database_url  # noqa: E402
 from app.core.geohash import encode as geohash  # noqa: E402
-from app.routing import geo  # noqa: E402
+from app.routing import geo, jakarta  # noqa: E402
 from app.routing.seed import DEFAULT_KELURAHAN, DEMO_OFFICERS  # noqa: E402
 
 DB_NAME = "aduan_bench"
@@ -75,8 +75,8 @@ WARMUP_S = 3
 P99_TARGET_MS = 50.0
 NOW = datetime.now(UTC)
 
-# Routing: the real Jakarta areas, next to the repository (../shared/data), when present.
-SHARED_DATA = REPO.parent / "shared" / "data"
+# Routing: the real Jakarta areas, shipped with the package (app/routing/data/jakarta).
+SHARED_DATA = jakarta.DIR
 AREAS_CSV = SHARED_DATA / "jakarta_admin_areas.csv"
 KELURAHAN_GEOJSON = SHARED_DATA / "jakarta_kelurahan.geojson"
 KECAMATAN_GEOJSON = SHARED_DATA / "jakarta_kecamatan.geojson"

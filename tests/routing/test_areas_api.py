@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from app.routing import jakarta
 from tests.routing import helpers as h
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = jakarta.DIR  # shipped with the package (app/routing/data/jakarta, MIT)
 
 
 async def test_import_then_list_by_level_and_parent(client, admin):
@@ -185,7 +185,6 @@ async def test_a_boundary_file_alone_brings_the_parent_names(client, admin):
     assert hit["kota"] == {"code": h.KOTA, "name": "Kota Administrasi Kota Uji"}
 
 
-@pytest.mark.skipif(not DATA.is_dir(), reason=f"the real Jakarta area files are not at {DATA}")
 async def test_real_jakarta_files_find_known_places(client, admin):
     for name, ctype in (
         ("jakarta_admin_areas.csv", "text/csv"),

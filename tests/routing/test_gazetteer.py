@@ -1,11 +1,8 @@
-from pathlib import Path
-
 import pytest
 
 from app.routing.gazetteer import Gazetteer, fold_word, name_key
 from app.routing.geo import AreaRow, parse_hierarchy_csv
-
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+from app.routing.jakarta import DIR as JAKARTA_DATA  # shipped with the package
 
 
 def _rows() -> list[AreaRow]:
@@ -117,19 +114,13 @@ def test_offsets_point_into_the_original_text(gaz):
 
 # --------------------------------------------------------------------------- real data
 
-needs_data = pytest.mark.skipif(
-    not (SHARED_DATA / "jakarta_admin_areas.csv").exists(),
-    reason=f"real Jakarta area files not present at {SHARED_DATA}",
-)
-
 
 @pytest.fixture(scope="module")
 def jakarta() -> Gazetteer:
-    rows = parse_hierarchy_csv((SHARED_DATA / "jakarta_admin_areas.csv").read_text(encoding="utf-8"))
+    rows = parse_hierarchy_csv((JAKARTA_DATA / "jakarta_admin_areas.csv").read_text(encoding="utf-8"))
     return Gazetteer.from_areas(rows)
 
 
-@needs_data
 @pytest.mark.parametrize(
     ("text", "code", "level"),
     [
@@ -149,7 +140,6 @@ def test_real_jakarta_names(jakarta, text, code, level):
     assert [(m.code, m.level) for m in jakarta.find(text)][:1] == [(code, level)]
 
 
-@needs_data
 def test_real_jakarta_jatinegara_is_ambiguous_until_cakung_is_named(jakarta):
     # Jatinegara is a kecamatan of Jakarta Timur and also a kelurahan of Kecamatan Cakung.
     alone = jakarta.find("got mampet di Jatinegara")
@@ -159,7 +149,6 @@ def test_real_jakarta_jatinegara_is_ambiguous_until_cakung_is_named(jakarta):
     assert [m.code for m in jakarta.find("Kec. Jatinegara")] == ["31.75.03"]
 
 
-@needs_data
 def test_real_jakarta_common_words_stay_silent(jakarta):
     text = "Tangki air bocor di tengah jalan baru, pohon jati tumbang di gunung, Jawa Tengah"
     assert jakarta.find(text) == []

@@ -1,7 +1,6 @@
 import json
 import random
 import time
-from pathlib import Path
 
 import pytest
 import shapely
@@ -16,8 +15,7 @@ from app.routing.geo import (
     to_geojson,
     to_wkt,
 )
-
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+from app.routing.jakarta import DIR as JAKARTA_DATA  # shipped with the package
 
 HIERARCHY = """level,code,name,parent_code
 provinsi,99,Provinsi Uji,
@@ -271,22 +269,16 @@ def test_geometry_round_trips_through_wkt_and_geojson():
 
 # --------------------------------------------------------------------------- real Jakarta data
 
-needs_data = pytest.mark.skipif(
-    not (SHARED_DATA / "jakarta_kelurahan.geojson").exists(),
-    reason=f"real Jakarta area files not present at {SHARED_DATA}",
-)
-
 
 @pytest.fixture(scope="module")
 def jakarta_index() -> AreaIndex:
-    rows = parse_hierarchy_csv((SHARED_DATA / "jakarta_admin_areas.csv").read_text(encoding="utf-8"))
-    kel = parse_boundaries_geojson((SHARED_DATA / "jakarta_kelurahan.geojson").read_bytes())
-    kec = parse_boundaries_geojson((SHARED_DATA / "jakarta_kecamatan.geojson").read_bytes())
+    rows = parse_hierarchy_csv((JAKARTA_DATA / "jakarta_admin_areas.csv").read_text(encoding="utf-8"))
+    kel = parse_boundaries_geojson((JAKARTA_DATA / "jakarta_kelurahan.geojson").read_bytes())
+    kec = parse_boundaries_geojson((JAKARTA_DATA / "jakarta_kecamatan.geojson").read_bytes())
     assert (len(rows), len(kel), len(kec)) == (318, 267, 44)
     return AreaIndex(kel + kec, rows)
 
 
-@needs_data
 @pytest.mark.parametrize(
     ("place", "lat", "lon", "kelurahan", "name", "kecamatan", "kota"),
     [
@@ -308,7 +300,6 @@ def test_real_jakarta_landmarks(jakarta_index, place, lat, lon, kelurahan, name,
     assert hit.kota_name and hit.kota_name.startswith("Kota Administrasi Jakarta")
 
 
-@needs_data
 def test_real_jakarta_sea_and_outside_are_none(jakarta_index):
     assert (
         jakarta_index.lookup(-5.95, 106.85) is None
@@ -316,7 +307,6 @@ def test_real_jakarta_sea_and_outside_are_none(jakarta_index):
     assert jakarta_index.lookup(-6.2383, 106.9756) is None  # Bekasi, just east of the border
 
 
-@needs_data
 def test_real_jakarta_lookup_cost(jakarta_index):
     # Measured and printed, never asserted: timing depends on the machine.
     points = [(-6.10 - 0.27 * (i % 97) / 97, 106.69 + 0.28 * (i % 89) / 89) for i in range(20_000)]
@@ -405,10 +395,9 @@ def test_lookup_matches_brute_force_covers_near_jagged_borders():
     assert {None, "99.01.01", "99.01.01.1001", "99.01.01.1002", "99.01.01.1003"} == set(expected)
 
 
-@needs_data
 def test_real_jakarta_lookup_matches_brute_force_covers(jakarta_index):
-    kel = parse_boundaries_geojson((SHARED_DATA / "jakarta_kelurahan.geojson").read_bytes())
-    kec = parse_boundaries_geojson((SHARED_DATA / "jakarta_kecamatan.geojson").read_bytes())
+    kel = parse_boundaries_geojson((JAKARTA_DATA / "jakarta_kelurahan.geojson").read_bytes())
+    kec = parse_boundaries_geojson((JAKARTA_DATA / "jakarta_kecamatan.geojson").read_bytes())
     boundaries = kel + kec
     rng = random.Random(11)
     central = [b for b in kel if b.code.startswith("31.71.")]  # Jakarta Pusat: small, dense
