@@ -164,7 +164,6 @@ def test_bad_database_urls_are_usage_errors_and_never_echo_the_password():
         ["serve", "--port", "http"],
         ["no-such-command"],
         [],
-        ["areas", "import"],
         ["areas", "import", "no/such/file.csv"],
         ["inbound", "fetch-mentions"],  # no ADUAN_INSTAGRAM_ACCESS_TOKEN
     ],
