@@ -223,6 +223,11 @@ async def list_complaints(
             raise Unprocessable(
                 f"{name}: give a UTC offset", errors=[{"field": name, "detail": "naive datetime"}]
             )
+        if value is not None and not 1900 <= value.year <= 9000:
+            raise Unprocessable(
+                f"{name}: a date between the years 1900 and 9000",
+                errors=[{"field": name, "detail": "out of range"}],
+            )
     if created_from:
         flt.add("c.created_at >= {}", created_from)
     if created_to:

@@ -76,6 +76,8 @@ def _decode(cursor: str, n: int) -> list[str]:
         parts = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split("|")
     except (ValueError, UnicodeDecodeError):
         parts = []
+    if any("\x00" in p for p in parts):
+        parts = []  # not a cursor this API gave out (and PostgreSQL text holds no NUL)
     if len(parts) != n:
         raise Unprocessable(
             "cursor: not a cursor this API gave out", errors=[{"field": "cursor", "detail": "invalid cursor"}]
@@ -123,13 +125,38 @@ def _levels(levels: list[str]) -> dict[str, int]:
     return out
 
 
+# The areas table's limits (migration 0003): checked before anything is written.
+_AREA_CODE_MAX, _AREA_NAME_MAX = 20, 200
+
+
+def _check_area_texts(kind: str, items: list[tuple[str | None, str | None]]) -> None:
+    for code, name in items:
+        for field, value, limit in (("code", code, _AREA_CODE_MAX), ("name", name, _AREA_NAME_MAX)):
+            if value is None:
+                continue
+            if "\x00" in value:
+                raise AreaImportError(f"{kind}: a {field} holds a NUL character")
+            if len(value) > limit:
+                raise AreaImportError(f"{kind}: {field} {value[:40]!r}... is over {limit} characters")
+
+
 async def import_boundaries(conn: asyncpg.Connection, data: bytes | str) -> dict[str, Any]:
     try:
         boundaries = geo.parse_boundaries_geojson(data)
+    except RecursionError:
+        raise AreaImportError(
+            "GeoJSON: nested too deeply to be a boundary", errors=[{"field": "body", "detail": "too deep"}]
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise AreaImportError(f"GeoJSON: {exc}", errors=[{"field": "body", "detail": str(exc)}]) from None
     if not boundaries:
         raise AreaImportError("GeoJSON: the FeatureCollection has no features")
+    _check_area_texts(
+        "GeoJSON",
+        [(b.code, b.name) for b in boundaries]
+        + [(b.kecamatan_code, b.kecamatan) for b in boundaries]
+        + [(b.kota_code, b.kota) for b in boundaries],
+    )
     cols: list[list[Any]] = [[] for _ in range(10)]
     parents: dict[str, tuple[str, str, str | None]] = {}
     for b in boundaries:
@@ -183,6 +210,7 @@ async def import_hierarchy(conn: asyncpg.Connection, data: bytes | str) -> dict[
         raise AreaImportError(f"CSV: {exc}", errors=[{"field": "body", "detail": str(exc)}]) from None
     if not rows:
         raise AreaImportError("CSV: no rows after the header")
+    _check_area_texts("CSV", [(r.code, r.name) for r in rows] + [(r.parent_code, None) for r in rows])
     await conn.execute(
         UPSERT_HIERARCHY_SQL,
         [r.code for r in rows],
