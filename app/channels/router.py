@@ -99,6 +99,16 @@ def _secret(request: Request, name: str) -> str:
     return value
 
 
+def _key_context(principal: Principal, **extra: Any) -> dict[str, Any]:
+    """A delivery made with an API key names the key: its intake belongs to it (app.auth.policy)."""
+    return {
+        **extra,
+        "api_key_name": principal.name,
+        "api_key_id": principal.id,
+        "api_key_role": principal.role,
+    }
+
+
 def _lower_headers(request: Request) -> dict[str, str]:
     return {k.lower(): v for k, v in request.headers.items()}
 
@@ -411,15 +421,7 @@ async def email_inbound(request: Request) -> Response:
     if ctype == "message/rfc822":
         principal = await require("admin", "partner")(request)
         body = await request.body()
-        delivery = _delivery(
-            request,
-            body,
-            context={
-                "api_key_name": principal.name,
-                "api_key_id": principal.id,
-                "api_key_role": principal.role,
-            },
-        )
+        delivery = _delivery(request, body, context=_key_context(principal))
         return await _deliver(request, channel="email", endpoint="email", delivery=delivery)
     if ctype not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         raise UnsupportedMediaType("send message/rfc822 (with an API key) or a Mailgun form")
@@ -545,12 +547,7 @@ async def media_clipping(request: Request) -> Response:
     delivery = _delivery(
         request,
         body,
-        context={
-            "payload": payload,
-            "api_key_name": principal.name,
-            "api_key_id": principal.id,
-            "api_key_role": principal.role,
-        },
+        context=_key_context(principal, payload=payload),
     )
     return await _deliver(request, channel="media", endpoint="media", delivery=delivery)
 
@@ -578,12 +575,7 @@ async def office_intake(
     delivery = _delivery(
         request,
         body,
-        context={
-            "payload": payload,
-            "api_key_name": principal.name,
-            "api_key_id": principal.id,
-            "api_key_role": principal.role,
-        },
+        context=_key_context(principal, payload=payload),
     )
     return await _deliver(request, channel=office, endpoint=office, delivery=delivery)
 
@@ -638,16 +630,7 @@ async def jaki_report(request: Request) -> Response:
         body, payload = await _validated(request, JakiReport)
         if idem and not payload.get("client_report_id"):
             payload["client_report_id"] = _idempotent_report_id(principal, idem)
-        delivery = _delivery(
-            request,
-            body,
-            context={
-                "payload": payload,
-                "api_key_name": principal.name,
-                "api_key_id": principal.id,
-                "api_key_role": principal.role,
-            },
-        )
+        delivery = _delivery(request, body, context=_key_context(principal, payload=payload))
         return await _deliver(request, channel="jaki", endpoint="jaki", delivery=delivery)
     if ctype != "multipart/form-data":
         raise UnsupportedMediaType("send multipart/form-data with photos, or application/json")
@@ -685,12 +668,7 @@ async def jaki_report(request: Request) -> Response:
         body,
         form=fields,
         files=files,
-        context={
-            "payload": payload,
-            "api_key_name": principal.name,
-            "api_key_id": principal.id,
-            "api_key_role": principal.role,
-        },
+        context=_key_context(principal, payload=payload),
     )
     return await _deliver(request, channel="jaki", endpoint="jaki", delivery=delivery)
 

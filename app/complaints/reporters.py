@@ -9,26 +9,23 @@ entry with the old and new values.
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
 import asyncpg
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from starlette.responses import Response
 
 from app.auth import audit, policy
+from app.complaints.schemas import check_contact
 from app.complaints.service import ListFilter
 from app.core.errors import Conflict, NotFound, Unprocessable, problems
 from app.core.http import json_body_schema, json_response, read_json
-from app.core.pii import normalise_phone
 from app.core.preconditions import IfMatch, check_version, expected_version
 from app.core.security import Officer
 
 router = APIRouter(prefix="/v1/reporters", tags=["reporters"])
-
-_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class ReporterNotFound(NotFound):
@@ -53,24 +50,10 @@ class ReporterPatch(BaseModel):
     nik: str | None = Field(default=None, pattern=r"^\d{16}$")
     reason: str = Field(min_length=3, max_length=500, description="Why: kept in the audit log")
 
-    @field_validator("phone")
+    @field_validator("phone", "email", "nik")
     @classmethod
-    def _phone(cls, v: str | None) -> str | None:
-        if v is None:
-            return None
-        e164 = normalise_phone(v)
-        if e164 is None:
-            raise ValueError("not a valid phone number")
-        return e164
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, v: str | None) -> str | None:
-        if v is None:
-            return None
-        if not _EMAIL_RE.match(v):
-            raise ValueError("not an email address")
-        return v.lower()
+    def _contact(cls, v: str | None, info: ValidationInfo) -> str | None:
+        return check_contact(info.field_name or "", v)
 
 
 class ReporterOut(BaseModel):

@@ -312,35 +312,31 @@ class ReporterIn(Strict):
                 raise ValueError(f"the {platform} handle is longer than 320 characters")
         return v
 
-    @field_validator("email")
+    @field_validator("email", "nik", "phone")
     @classmethod
-    def _email(cls, v: str | None) -> str | None:
-        if v is None or v == "":
-            return None
+    def _contact(cls, v: str | None, info: ValidationInfo) -> str | None:
+        return check_contact(info.field_name or "", v)
+
+
+def check_contact(field: str, v: str | None) -> str | None:
+    """A reporter's email (lower-cased), NIK (16 digits) or phone (E.164); empty is None. One rule
+    for a submission's reporter and an officer's correction (PATCH /v1/reporters/{id})."""
+    if v is None or v == "":
+        return None
+    if field == "email":
         if not _EMAIL_RE.match(v):
             raise ValueError("not an email address")
         return v.lower()
-
-    @field_validator("nik")
-    @classmethod
-    def _nik(cls, v: str | None) -> str | None:
-        if v is None or v == "":
-            return None
+    if field == "nik":
         if not _NIK_RE.match(v):
             raise ValueError("a NIK is 16 digits")
         return v
+    from app.core.pii import normalise_phone
 
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, v: str | None) -> str | None:
-        if v is None or v == "":
-            return None
-        from app.core.pii import normalise_phone
-
-        e164 = normalise_phone(v)
-        if e164 is None:
-            raise ValueError("not a valid phone number")
-        return e164
+    e164 = normalise_phone(v)
+    if e164 is None:
+        raise ValueError("not a valid phone number")
+    return e164
 
 
 class ComplaintIn(Strict):
