@@ -1,4 +1,8 @@
-"""Every table, imported in one place for Alembic."""
+"""Every table, imported in one place for Alembic.
+
+The migrations build the real schema; these models must describe exactly that schema
+(tests/core/test_models_match_migrations.py, and ``alembic check`` on a deployed database).
+"""
 
 from app.auth import models as auth_models  # noqa: F401
 from app.channels import models as channel_models  # noqa: F401

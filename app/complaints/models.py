@@ -100,6 +100,17 @@ class Complaint(Base):
         Index(
             "ix_complaints_duplicate_of", "duplicate_of", postgresql_where=text("duplicate_of IS NOT NULL")
         ),
+        # An app or partner key lists what it submitted without scanning (migration 0008).
+        Index("ix_complaints_created_by_created", "created_by", text("created_at DESC"), text("id DESC")),
+        # GET /v1/media/{name}: "is this file on a public complaint?" (attachments @> ...). Rows
+        # without photos and non-public rows are left out, which keeps its cost on intake small.
+        Index(
+            "ix_complaints_public_attachments",
+            "attachments",
+            postgresql_using="gin",
+            postgresql_ops={"attachments": "jsonb_path_ops"},
+            postgresql_where=text("privacy = 'public' AND attachments <> '[]'::jsonb"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(
