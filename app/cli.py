@@ -374,13 +374,9 @@ def cmd_openapi_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_db(fn, *, migrate_first: bool = True):  # type: ignore[no-untyped-def]
-    """Migrate, then run ``fn(conn)`` in one transaction on a one-connection pool.
-
-    Without ``migrate_first`` (a dry run, which promises to change nothing, schema included) the
-    database must already be at the newest migration."""
-    from app.core.db import Database, create_engine
-
+def _migrated_database_url(migrate_first: bool) -> str:
+    """The database URL, once the database is at the newest migration: migrated here, or (without
+    ``migrate_first``, for a dry run that must change nothing) found so."""
     url = ready_database_url()
     if migrate_first:
         _migrate(url)
@@ -392,6 +388,17 @@ def _run_db(fn, *, migrate_first: bool = True):  # type: ignore[no-untyped-def]
                 "run `aduan migrate` first",
                 EXIT_FAILURE,
             )
+    return url
+
+
+def _run_db(fn, *, migrate_first: bool = True):  # type: ignore[no-untyped-def]
+    """Migrate, then run ``fn(conn)`` in one transaction on a one-connection pool.
+
+    Without ``migrate_first`` (a dry run, which promises to change nothing, schema included) the
+    database must already be at the newest migration."""
+    from app.core.db import Database, create_engine
+
+    url = _migrated_database_url(migrate_first)
 
     async def run():  # type: ignore[no-untyped-def]
         db = Database(create_engine(url, pool_size=1, max_overflow=0))
@@ -442,6 +449,75 @@ def cmd_areas_import(args: argparse.Namespace) -> int:
         levels = ", ".join(f"{n} {lv}" for lv, n in sorted(result["levels"].items()))
         print(f"{path}: {result['kind']}, {result['imported']} areas ({levels})")
     return 0
+
+
+def cmd_areas_reroute(args: argparse.Namespace) -> int:
+    """Place and route the complaints that came before the areas (see Placer.reroute): each in a
+    transaction of its own, so a unit's lock is held for one hand-over only and one failure costs
+    that complaint alone."""
+    from app.core.db import Database, create_engine
+    from app.routing.placement import Placer
+    from app.routing.service import unplaced_complaints
+
+    if not _settings().routing_enabled:
+        raise CliError("routing is off (ADUAN_ROUTING_ENABLED=false): nothing is routed", EXIT_USAGE)
+    url = _migrated_database_url(migrate_first=not args.dry_run)
+
+    async def run():  # type: ignore[no-untyped-def]
+        db = Database(create_engine(url, pool_size=1, max_overflow=0))
+        try:
+            async with db.raw() as conn:
+                placer = Placer()
+                await placer.load(conn)
+                if placer.index is None and placer.gazetteer is None:
+                    raise CliError(
+                        "there are no areas to place complaints in: run `aduan areas import` first",
+                        EXIT_FAILURE,
+                    )
+                outcomes, failures = [], []
+                for cid in await unplaced_complaints(conn):
+                    try:
+                        async with conn.transaction():
+                            out = await placer.reroute(conn, cid, dry_run=args.dry_run)
+                    except Exception as exc:
+                        if _is_connection_error(exc):
+                            raise
+                        failures.append((cid, exc))
+                        continue
+                    if out is not None:
+                        outcomes.append(out)
+                return outcomes, failures
+        finally:
+            await db.dispose()
+
+    outcomes, failures = asyncio.run(run())
+    would = "would be " if args.dry_run else ""
+    for out in outcomes:
+        if out["outcome"] == "unplaced":
+            continue
+        area = out["area"]
+        names = " / ".join(
+            (area.get(k) or {}).get("name") or (area.get(k) or {}).get("code") or "?"
+            for k in ("kelurahan", "kecamatan", "kota")
+            if area.get(k)
+        )
+        where = f"{names} (from the {'point' if area['source'] == 'point' else 'text'})"
+        if out["outcome"] == "routed":
+            to = f"-> unit {out['to_unit']}"
+            if not args.dry_run:
+                to += f", assignee {out['assignee_id']}" if out["assignee_id"] else ", in the unit's queue"
+        else:
+            to = f"stays with {out['from_unit'] or 'no unit'} (no other unit fits)"
+        print(f"{out['ticket']} {out['id']}: {would}placed in {where} {to}")
+    count = {k: sum(1 for o in outcomes if o["outcome"] == k) for k in ("routed", "placed", "unplaced")}
+    print(
+        f"areas reroute{' dry run, nothing written' if args.dry_run else ''}: "
+        f"{count['routed']} {would}placed and routed, {count['placed']} {would}placed (no other unit fits), "
+        f"{count['unplaced']} not placed (no point inside an area, no area named), {len(failures)} failed"
+    )
+    for cid, exc in failures:
+        print(f"aduan: areas reroute: complaint {cid}: {_reason(exc)}", file=sys.stderr)
+    return EXIT_FAILURE if failures else 0
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
@@ -614,6 +690,16 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="*",
         metavar="PATH",
         help="default: DKI Jakarta's areas and boundaries, shipped with Aduan",
+    )
+
+    ar = leaf(
+        asub,
+        "reroute",
+        cmd_areas_reroute,
+        help="place and route complaints that came before the areas (received, never placed)",
+    )
+    ar.add_argument(
+        "--dry-run", action="store_true", help="list what would be placed and routed, and write nothing"
     )
 
     sd = sub.add_parser("seed", help="demo data", parents=[common])

@@ -40,6 +40,7 @@ from app.routing import sweeper
 from app.routing.placement import Placer
 from app.routing.router import BODY_MODELS as ROUTING_BODY_MODELS
 from app.routing.router import router as routing_router
+from app.routing.service import import_jakarta_if_empty
 from app.tracking.router import router as track_router
 
 log = logging.getLogger("aduan")
@@ -88,6 +89,17 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         app.state.placer = Placer(enabled=settings.routing_enabled)
         try:
             async with app.state.db.raw() as conn:
+                # First start: a database without areas gets the shipped DKI Jakarta ones, so
+                # complaints are placed out of the box. Here, not at the end of `aduan migrate`:
+                # every deployment starts the service (`aduan serve`, the container, an ASGI server
+                # given create_app), while migrations may come from `aduan serve`, `aduan migrate`
+                # or Alembic itself. With areas in place it costs one cheap query.
+                if settings.load_jakarta_areas:
+                    try:
+                        if imported := await import_jakarta_if_empty(conn):
+                            log.info("first start: loaded DKI Jakarta's %d areas and boundaries", imported)
+                    except Exception as exc:  # start anyway: `aduan areas import` can do it later
+                        log.warning("could not load DKI Jakarta's areas at start-up: %s", type(exc).__name__)
                 await app.state.placer.load(conn)
         except Exception as exc:  # the service starts even if the database is late
             log.warning("could not load the catalogue at start-up: %s", type(exc).__name__)

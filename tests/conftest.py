@@ -104,6 +104,7 @@ def settings() -> Settings:
     env = {
         "ADUAN_ADMIN_KEY": ADMIN_KEY,
         "ADUAN_SLA_SWEEP_INTERVAL": "0",
+        "ADUAN_LOAD_JAKARTA_AREAS": "false",
         "ADUAN_RATE_LIMIT_PUBLIC": "1000000/minute",
         "ADUAN_RATE_LIMIT_API_KEY": "1000000/minute",
         "ADUAN_RATE_LIMIT_WEBHOOK": "1000000/minute",

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     media_dir: Path | None = Field(default=None, alias="ADUAN_MEDIA_DIR")
     # Routing on intake (area, category, unit, auto-assignment); off keeps only SLA clocks.
     routing_enabled: bool = Field(default=True, alias="ADUAN_ROUTING_ENABLED")
+    # On start, an empty areas table gets DKI Jakarta's shipped areas and boundaries (once).
+    load_jakarta_areas: bool = Field(default=True, alias="ADUAN_LOAD_JAKARTA_AREAS")
     db_pool_size: int = Field(default=20, alias="ADUAN_DB_POOL_SIZE")
     max_body_bytes: int = Field(default=1024 * 1024, alias="ADUAN_MAX_BODY_BYTES")
     sla_sweep_interval_s: float = Field(default=60.0, alias="ADUAN_SLA_SWEEP_INTERVAL")

@@ -454,6 +454,86 @@ class Placer:
             previous_officer_id=row["assignee_id"],
         )
 
+    def place_row(self, row: asyncpg.Record | dict[str, Any]) -> dict[str, Any] | None:
+        """The area intake would give a stored complaint now: its point's, else an area its text
+        names (an office's ``area_code`` places a complaint even without areas: it never gets here)."""
+        if row["lat"] is not None and self.index is not None:
+            hit = self.index.lookup(row["lat"], row["lon"])
+            if hit is not None:
+                return self.area_from_hit(hit, "point")
+        return self.area_from_text(" ".join(t for t in (row["title"], row["description"]) if t))
+
+    async def reroute(
+        self, conn: asyncpg.Connection, complaint_id: Any, *, dry_run: bool = False
+    ) -> dict[str, Any] | None:
+        """Place a complaint intake could not place (it came before the areas) and hand it to
+        the unit intake would now choose, with the ``routed`` event (trigger ``reroute``) and
+        the automatic pick there. Call it in a transaction, one per complaint: the row is
+        locked and checked again, so a complaint someone took up meanwhile is left alone (None).
+
+        Answers ``outcome`` ("routed", "placed": no other unit fits, "unplaced": no area found),
+        ``area``, ``from_unit``, ``to_unit``, ``assignee_id``, ``ticket``. ``dry_run`` reads
+        (without locking) and writes nothing."""
+        if not self.enabled:
+            return None
+        row = await conn.fetchrow(
+            f"SELECT {COLUMNS}, c.kelurahan_code, c.kecamatan_code, c.kota_code, "
+            "(c.unit_code IS NULL OR EXISTS (SELECT 1 FROM units u WHERE u.code = c.unit_code "
+            "AND u.kind = 'triage')) AS in_triage FROM complaints c "
+            f"WHERE c.id = $1{'' if dry_run else ' FOR UPDATE OF c'}",
+            complaint_id,
+        )
+        # The conditions of app.routing.service.UNPLACED_SQL, on the locked row.
+        if (
+            row is None
+            or row["status"] != "received"
+            or any(row[k] for k in ("kelurahan_code", "kecamatan_code", "kota_code"))
+            or not row["in_triage"]
+        ):
+            return None
+        out: dict[str, Any] = {
+            "id": row["id"],
+            "ticket": row["ticket"],
+            "outcome": "unplaced",
+            "area": None,
+            "from_unit": row["unit_code"],
+            "to_unit": None,
+            "assignee_id": None,
+        }
+        area = self.place_row(row)
+        if area is None:
+            return out
+        out.update(outcome="placed", area=area)
+        codes = [(area.get(k) or {}).get("code") for k in ("kelurahan", "kecamatan", "kota")]
+        decision = rules.decide("created", self.facts(area, row["category"], row["unit_code"]), self.units)
+        if decision is not None:
+            out.update(outcome="routed", to_unit=decision.unit.code)
+        if dry_run:
+            return out
+        # One version step for the whole change (the hand-over below does not add another).
+        await conn.execute(
+            "UPDATE complaints SET area = $2::jsonb, kelurahan_code = $3, kecamatan_code = $4, kota_code = $5, "
+            "version = version + 1, updated_at = now() WHERE id = $1",
+            row["id"],
+            json_text(area),
+            *codes,
+        )
+        if decision is not None:
+            routed = await assignment.route_and_assign(
+                conn,
+                row["id"],
+                to_unit=decision.unit,
+                from_unit=self.units.get(row["unit_code"]),
+                from_unit_code=row["unit_code"],
+                rule=decision.rule,
+                trigger="reroute",
+                actor="system:routing",
+                bump_version=False,
+                previous_officer_id=row["assignee_id"],
+            )
+            out["assignee_id"] = routed["assignee_id"] if routed is not None else None
+        return out
+
     async def after_transition(self, conn: asyncpg.Connection, row: asyncpg.Record) -> asyncpg.Record | None:
         """``coordination`` hands the complaint to the category's agency, ``dispatched`` to the
         agency's sub-unit for the complaint's kota."""

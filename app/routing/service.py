@@ -226,6 +226,49 @@ async def import_file(conn: asyncpg.Connection, data: bytes, *, csv: bool) -> di
     return await (import_hierarchy(conn, data) if csv else import_boundaries(conn, data))
 
 
+# Taken around the check-and-import of the shipped areas: processes starting together on an empty
+# database import them once (the others wait, then find them there).
+JAKARTA_IMPORT_LOCK = "aduan:jakarta-areas"
+
+
+async def import_jakarta_if_empty(conn: asyncpg.Connection) -> int:
+    """On a database without areas, import DKI Jakarta's shipped areas and boundaries in one
+    transaction; answer how many areas it imported (0: there were areas, nothing done).
+
+    With areas in place (every start but the first) this costs one cheap query and no lock."""
+    if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM areas)"):
+        return 0
+    from app.routing import jakarta
+
+    files = [(path, path.read_bytes()) for path in jakarta.FILES]
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", JAKARTA_IMPORT_LOCK)
+        # Read again after the lock (a statement of its own, so a snapshot taken after it was
+        # granted): a process that held it first has committed its import by now.
+        if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM areas)"):
+            return 0
+        for path, data in files:
+            await import_file(conn, data, csv=path.suffix.lower() == ".csv")
+        return int(await conn.fetchval("SELECT count(*) FROM areas"))
+
+
+# Complaints intake could not place (they came before any area existed): still untouched
+# (``received``), without a kelurahan, kecamatan or kota, and held by no unit or the triage unit.
+# A complaint intake did place, or that a unit already works on, is never moved by a reroute.
+UNPLACED_SQL = """
+SELECT c.id FROM complaints c
+WHERE c.status = 'received'
+  AND c.kelurahan_code IS NULL AND c.kecamatan_code IS NULL AND c.kota_code IS NULL
+  AND (c.unit_code IS NULL OR c.unit_code IN (SELECT code FROM units WHERE kind = 'triage'))
+ORDER BY c.created_at, c.id
+"""
+
+
+async def unplaced_complaints(conn: asyncpg.Connection) -> list[uuid.UUID]:
+    """The ids of the complaints ``aduan areas reroute`` considers, oldest first."""
+    return [r["id"] for r in await conn.fetch(UNPLACED_SQL)]
+
+
 def area_view(row: asyncpg.Record, *, geometry: bool) -> dict[str, Any]:
     has = row["min_lon"] is not None
     out = {
