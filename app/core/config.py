@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     rate_limit_public: str = Field(default="300/minute", alias="ADUAN_RATE_LIMIT_PUBLIC")
     rate_limit_api_key: str = Field(default="6000/minute", alias="ADUAN_RATE_LIMIT_API_KEY")
     rate_limit_webhook: str = Field(default="12000/minute", alias="ADUAN_RATE_LIMIT_WEBHOOK")
+    # Failed authentications per client address; used up, the address's keyed requests get 429.
+    rate_limit_auth_failures: str = Field(default="600/minute", alias="ADUAN_RATE_LIMIT_AUTH_FAILURES")
     # Browser origins allowed to call the API (comma-separated); empty: no CORS headers at all.
     cors_origins: str = Field(default="", alias="ADUAN_CORS_ORIGINS")
     # uvicorn, for `aduan serve`.

@@ -14,9 +14,11 @@ Three buckets; each request counts against exactly one:
   uvicorn's proxy headers decide it).
 
 A token the service does not know costs a database lookup before its 401, and a fresh random
-token would be a fresh bucket; so every 401 is also charged to the address's public bucket, and
-an address that has used that up gets 429 for keyed requests too, without a lookup, until its
-window frees.
+token would be a fresh bucket; so every 401 to a keyed request is also charged to the address's
+``auth_failures`` bucket, and an address that has used that up gets 429 for keyed requests too,
+without a lookup, until its window frees. It is a bucket of its own (600 a minute by default),
+not the public one: a burst of public reads from a shared address (an office behind one NAT) must
+never lock its staff's valid keys out.
 
 The strategy is the sliding window counter: two counters per bucket (constant memory and one
 storage call per request, however high the limit: the webhook bucket allows thousands a
@@ -183,8 +185,10 @@ class RateLimitMiddleware:
         public: Bucket | None,
         api_key: Bucket | None,
         webhook: Bucket | None,
+        auth_failures: Bucket | None = None,
     ):
         self.app = app
+        self.auth_failures = auth_failures
         self.storage = storage
         self.limiter = SlidingWindowCounterRateLimiter(storage)
         self.public = public
@@ -218,8 +222,8 @@ class RateLimitMiddleware:
             until = self._blocked.get(address)
             if until is not None:
                 wait = until - time.monotonic()
-                if wait > 0 and self.public is not None:  # only the public bucket blocks
-                    await self._too_many(self.public, math.ceil(wait), scope, receive, send)
+                if wait > 0 and self.auth_failures is not None:
+                    await self._too_many(self.auth_failures, math.ceil(wait), scope, receive, send)
                     return
                 del self._blocked[address]
         if bucket is None:
@@ -240,13 +244,13 @@ class RateLimitMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_policy)
-        if status == 401 and keyed and self.public is not None:
+        if status == 401 and keyed and self.auth_failures is not None:
             # The answer has gone; charging the address now costs the client nothing.
-            if not await self._hit(self.public, address):
+            if not await self._hit(self.auth_failures, address):
                 if len(self._blocked) > 10_000:
                     now = time.monotonic()
                     self._blocked = {a: t for a, t in self._blocked.items() if t > now}
-                wait = await self._retry_after(self.public, address)
+                wait = await self._retry_after(self.auth_failures, address)
                 self._blocked[address] = time.monotonic() + wait
 
     async def _hit(self, bucket: Bucket, ident: str) -> bool:
@@ -305,6 +309,7 @@ def install_rate_limits(app, settings) -> None:  # type: ignore[no-untyped-def]
         "public": Bucket.parse("public", settings.rate_limit_public),
         "api_key": Bucket.parse("api_key", settings.rate_limit_api_key),
         "webhook": Bucket.parse("webhook", settings.rate_limit_webhook),
+        "auth_failures": Bucket.parse("auth_failures", settings.rate_limit_auth_failures),
     }
     if not any(buckets.values()):
         return

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from app.main import create_app
+from tests.conftest import ADMIN_KEY
 
 
 @asynccontextmanager
@@ -73,11 +74,22 @@ async def test_each_api_key_has_its_own_bucket(database_url, settings, make_key)
 
 async def test_made_up_tokens_are_charged_to_the_address(database_url, settings):
     """A fresh random token is a fresh key bucket: what stops guessing is that every 401 also
-    counts against the address, and an address over its limit gets 429 before any lookup."""
+    counts against the address, and an address over its limit gets 429 before any lookup. Public
+    reads from that address use another bucket and cannot lock its valid keys out."""
     async with limited_app(
-        database_url, settings, rate_limit_public="3/minute", rate_limit_api_key="100/minute"
+        database_url,
+        settings,
+        rate_limit_public="2/minute",
+        rate_limit_api_key="100/minute",
+        rate_limit_auth_failures="3/minute",
     ) as application:
         async with client_for(application) as c:
+            for _ in range(3):  # the public bucket used up ...
+                await c.get("/v1/categories")
+            assert (await c.get("/v1/categories")).status_code == 429
+            valid = {"Authorization": f"Bearer {ADMIN_KEY}"}
+            assert (await c.get("/v1/complaints", headers=valid)).status_code == 200  # staff keep working
+            # ... and a made-up key still gets its honest 401 until the failures run out
             statuses = []
             for _ in range(6):
                 r = await c.get("/v1/complaints", headers={"Authorization": f"Bearer adn_{uuid.uuid4().hex}"})
