@@ -108,6 +108,7 @@ def settings() -> Settings:
         "ADUAN_RATE_LIMIT_PUBLIC": "1000000/minute",
         "ADUAN_RATE_LIMIT_API_KEY": "1000000/minute",
         "ADUAN_RATE_LIMIT_WEBHOOK": "1000000/minute",
+        "ADUAN_RATE_LIMIT_AUTH_FAILURES": "1000000/minute",
         **CHANNEL_SECRETS,
     }
     return Settings(**{k: v for k, v in env.items()}, ADUAN_DATA_DIR=str(REPO / ".aduan-test"))
