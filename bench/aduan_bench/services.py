@@ -57,6 +57,7 @@ class Service:
             "ADUAN_RATE_LIMIT_PUBLIC": "1000000000/minute",
             "ADUAN_RATE_LIMIT_API_KEY": "1000000000/minute",
             "ADUAN_RATE_LIMIT_WEBHOOK": "1000000000/minute",
+            "ADUAN_RATE_LIMIT_AUTH_FAILURES": "1000000000/minute",
             **(env or {}),
         }
         self.proc: subprocess.Popen | None = None
