@@ -40,3 +40,19 @@ async def patch(
     r = await client.get(path, headers=headers)
     version = r.json().get("version", 1) if r.status_code == 200 else 1
     return await client.patch(path, json=body, headers={**headers, "If-Match": f'"{version}"'})
+
+
+def wait_ready(proc: Any, base: str, log: Any) -> None:
+    """Wait until a started `aduan serve` (``proc``, logging to the file ``log``) answers /readyz."""
+    import time
+
+    deadline = time.monotonic() + 120
+    while True:
+        assert proc.poll() is None, "aduan serve exited:\n" + log.read_text(errors="replace")[-5000:]
+        try:
+            if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "service did not become ready:\n" + log.read_text()[-5000:]
+        time.sleep(0.3)

@@ -24,12 +24,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
-
 from tests.conftest import _create_database, _drop_database
+from tests.helpers import wait_ready
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
@@ -131,19 +129,6 @@ def _answers(answers: Path) -> dict[str, list]:
     return by_block
 
 
-def _wait_ready(proc: subprocess.Popen, base: str, log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        assert proc.poll() is None, "aduan serve exited:\n" + log.read_text(errors="replace")[-5000:]
-        try:
-            if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "service did not become ready:\n" + log.read_text()[-5000:]
-        time.sleep(0.3)
-
-
 def test_readme_tour_runs_as_written(pg_server: str, tmp_path: Path) -> None:
     readme = _readme()
     name = f"aduan_tour_{os.getpid()}"
@@ -174,7 +159,7 @@ def test_readme_tour_runs_as_written(pg_server: str, tmp_path: Path) -> None:
             text=True,
         )
     try:
-        _wait_ready(proc, base, log)
+        wait_ready(proc, base, log)
         workdir = tmp_path / "clone"
         workdir.mkdir()
         _checkout(workdir)

@@ -37,6 +37,7 @@ import httpx
 import pytest
 
 from tests.conftest import CHANNEL_SECRETS, _create_database, _drop_database
+from tests.helpers import wait_ready
 
 REPO = Path(__file__).resolve().parents[2]
 ADMIN_KEY = "fuzz-admin-key"
@@ -98,19 +99,6 @@ def _service_env(database_url: str, data_dir: Path) -> dict[str, str]:
         }
     )
     return env
-
-
-def _wait_ready(proc: subprocess.Popen, base: str, log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        assert proc.poll() is None, "aduan serve exited:\n" + log.read_text(errors="replace")[-5000:]
-        try:
-            if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "service did not become ready:\n" + log.read_text()[-5000:]
-        time.sleep(0.3)
 
 
 def _create_key(base: str, role: str) -> str:
@@ -232,7 +220,7 @@ def test_fuzz_openapi_no_5xx_and_answers_fit_their_schema(pg_server: str, tmp_pa
             text=True,
         )
     try:
-        _wait_ready(proc, base, log)
+        wait_ready(proc, base, log)
         schema = (
             base + "/openapi.json"
             if os.environ.get("ADUAN_FUZZ_SCHEMA") == "live"
