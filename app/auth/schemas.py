@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 KeyRole = Literal["admin", "supervisor", "officer", "app", "partner"]
 UNIT_CODE_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,59}$"
@@ -48,6 +48,7 @@ class ApiKeyIn(_Strict):
     role: KeyRole
     unit: str | None = Field(
         default=None,
+        validation_alias=AliasChoices("unit", "unit_code"),
         pattern=UNIT_CODE_PATTERN,
         description="The unit the key works for; a supervisor's keys must name their unit or one below it",
     )

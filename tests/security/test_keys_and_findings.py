@@ -306,6 +306,10 @@ async def test_who_makes_and_revokes_which_keys(client, admin):
         "/v1/api-keys", json={"name": "desk-y", "role": "officer", "unit": "kel-y"}, headers=sup
     )
     assert mine.status_code == 201 and mine.json()["unit"] == "kel-y"
+    also = await client.post(
+        "/v1/api-keys", json={"name": "desk-y2", "role": "app", "unit_code": "kel-y"}, headers=sup
+    )
+    assert also.status_code == 201 and also.json()["unit"] == "kel-y"  # `unit_code` is accepted as `unit`
     own = await client.post("/v1/api-keys", json={"name": "app-kec", "role": "app"}, headers=sup)
     assert own.status_code == 201 and own.json()["unit"] == "kec-y"  # their own unit by default
     listed = {i["name"] for i in (await client.get("/v1/api-keys", headers=sup)).json()["items"]}
