@@ -1,5 +1,7 @@
 """The audit log: every officer and admin action, and every read of a reporter's personal data.
 
+(Exports join it with the CSV export of issue 15, as ``complaints.export``.)
+
 Rows are written in the same transaction as the action they record (an action that rolls back
 leaves no audit row, one that commits always has one) and can never be changed: a trigger
 refuses UPDATE and DELETE (migration 0008). ``GET /v1/audit`` (admin) reads them.
@@ -14,7 +16,6 @@ Actions (``action``):
 | `complaint.comment` | a comment |
 | `reporter.read` | a complaint answered with its reporter's personal data |
 | `reporter.update` | an officer corrected a reporter (old and new values in `data`) |
-| `complaints.export` | a listing answered as CSV |
 | `api_key.create`, `api_key.revoke`, `api_key.rotate` | key lifecycle |
 | `unit.create`, `unit.update`, `unit.deactivate` | units |
 | `officer.create`, `officer.update`, `officer.deactivate` | officers |

@@ -7,7 +7,6 @@ The key itself is in the answer of its creation once and never again.
 
 from __future__ import annotations
 
-import base64
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -19,7 +18,7 @@ from starlette.responses import Response
 from app.auth import audit, policy
 from app.auth.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyList, ApiKeyOut, AuditList, KeyRole, RotateIn
 from app.complaints.service import ListFilter, decode_cursor, encode_cursor
-from app.core import security
+from app.core import pagination, security
 from app.core.errors import NotFound, Unprocessable, problems
 from app.core.http import json_body_schema, json_response, read_json
 from app.core.security import Admin, Principal, Supervisor, hash_key, new_key
@@ -305,19 +304,6 @@ async def rotate_api_key(request: Request, key_id: uuid.UUID, principal: Supervi
 # --------------------------------------------------------------------------- audit log
 
 
-def _encode_id(value: int) -> str:
-    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
-
-
-def _decode_id(cursor: str) -> int:
-    try:
-        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
-    except (ValueError, UnicodeDecodeError):
-        raise Unprocessable(
-            "cursor: not a cursor this API gave out", errors=[{"field": "cursor", "detail": "invalid cursor"}]
-        ) from None
-
-
 @audit_router.get(
     "",
     operation_id="listAudit",
@@ -357,7 +343,7 @@ async def list_audit(
             )
         flt.add("at >= {}", since)
     if cursor:
-        flt.add("id < {}", _decode_id(cursor))
+        flt.add("id < {}", pagination.decode_int(cursor))
     where = (" WHERE " + " AND ".join(flt.clauses)) if flt.clauses else ""
     flt.params.append(limit + 1)
     async with request.app.state.db.raw() as conn:
@@ -369,5 +355,5 @@ async def list_audit(
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = _encode_id(rows[-1]["id"])
+        next_cursor = pagination.encode_int(rows[-1]["id"])
     return json_response({"items": [dict(r) for r in rows], "next_cursor": next_cursor})

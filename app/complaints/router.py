@@ -26,7 +26,7 @@ from app.complaints.schemas import (
 from app.core.errors import Unprocessable, problems
 from app.core.http import dumps, json_body_schema, json_response, read_json
 from app.core.preconditions import IfMatch, expected_version
-from app.core.security import Officer, Reader, Submitter
+from app.core.security import AnyKey, Officer, Submitter
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
@@ -155,7 +155,7 @@ async def create_complaint(
             raise service.ExternalIdTaken(
                 f"({draft.channel}, external_id) was already used by another key; choose another external_id"
             )
-        view = service.owner_view(row, principal)
+        view = service.complaint_view(row)
         if idempotency_key:
             await conn.execute(
                 "UPDATE idempotency_keys SET status_code = $3, response = $4::jsonb WHERE principal = $1 AND key = $2",
@@ -189,7 +189,7 @@ async def create_complaint(
 )
 async def list_complaints(
     request: Request,
-    principal: Reader,
+    principal: AnyKey,
     status: Annotated[list[StatusCode] | None, Query()] = None,
     channel: Annotated[list[str] | None, Query()] = None,
     category: Annotated[list[str] | None, Query()] = None,
@@ -266,7 +266,7 @@ async def list_complaints(
     response_model=ComplaintOut,
     responses=problems(401, 403, 404, 422, 503),
 )
-async def get_complaint(request: Request, complaint_id: uuid.UUID, principal: Reader) -> Response:
+async def get_complaint(request: Request, complaint_id: uuid.UUID, principal: AnyKey) -> Response:
     async with request.app.state.db.raw() as conn:
         row = await service.visible_complaint(conn, complaint_id, principal)
         view = await service.full_view(conn, row, principal, request.app.state.media_signer)

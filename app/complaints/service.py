@@ -8,7 +8,6 @@ never commit; the request commits.
 
 from __future__ import annotations
 
-import base64
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
@@ -22,6 +21,7 @@ from app.auth import audit, policy
 from app.channels.base import ComplaintDraft, ReporterDraft
 from app.complaints import lifecycle
 from app.complaints.tickets import new_ticket
+from app.core import pagination
 from app.core.errors import AppError, Conflict, NotFound, Unprocessable
 from app.core.geohash import encode as geohash
 from app.core.http import json_text
@@ -615,11 +615,6 @@ async def full_view(
     return view
 
 
-def owner_view(row: asyncpg.Record, principal: Principal) -> dict[str, Any]:
-    """The short view a write answers with (no reporter, no history)."""
-    return complaint_view(row)
-
-
 # --------------------------------------------------------------------------- lifecycle
 
 
@@ -742,20 +737,9 @@ async def add_comment(
 # --------------------------------------------------------------------------- listing
 
 
-def encode_cursor(created_at: datetime, complaint_id: uuid.UUID) -> str:
-    raw = f"{created_at.isoformat()}|{complaint_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        ts, _, cid = raw.partition("|")
-        return datetime.fromisoformat(ts), uuid.UUID(cid)
-    except (ValueError, UnicodeDecodeError):
-        raise Unprocessable(
-            "cursor: not a cursor this API gave out", errors=[{"field": "cursor", "detail": "invalid cursor"}]
-        ) from None
+# Cursors of lists ordered by (created_at, id) descending: app.core.pagination.
+encode_cursor = pagination.encode_time_id
+decode_cursor = pagination.decode_time_id
 
 
 class ListFilter:

@@ -178,5 +178,3 @@ Supervisor = Annotated[Principal, Depends(require("admin", "supervisor"))]
 Officer = Annotated[Principal, Depends(require(*OFFICER_ROLES))]
 Submitter = Annotated[Principal, Depends(require("admin", "supervisor", "officer", "app"))]
 Partner = Annotated[Principal, Depends(require("admin", "partner"))]
-# Who reads complaints: staff within their scope, app and partner keys what they submitted.
-Reader = Annotated[Principal, Depends(require(*ROLES))]

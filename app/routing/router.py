@@ -532,13 +532,18 @@ async def update_officer(
 ) -> Response:
     body = await read_json(request, OfficerPatch)
     expected = expected_version(if_match)
-    async with request.app.state.db.transaction() as conn:
-        current = await service.officer_for_update(conn, officer_id)
+
+    def authorize(current) -> None:  # type: ignore[no-untyped-def]
+        # the officer as they are, and as the patch would make them
         policy.check_manage_officer(principal, unit_code=current["unit_code"], role=current["role"])
         policy.check_manage_officer(
             principal, unit_code=body.unit or current["unit_code"], role=body.role or current["role"]
         )
-        out = await service.update_officer(conn, officer_id, body, expected_version=expected)
+
+    async with request.app.state.db.transaction() as conn:
+        out = await service.update_officer(
+            conn, officer_id, body, expected_version=expected, authorize=authorize
+        )
         await audit.record(
             conn, principal, "officer.update", target_type="officer", target_id=officer_id,
             data=body.model_dump(mode="json", exclude_unset=True),
@@ -557,9 +562,14 @@ async def update_officer(
 )
 async def deactivate_officer(request: Request, officer_id: uuid.UUID, principal: Supervisor) -> Response:
     async with request.app.state.db.transaction() as conn:
-        current = await service.officer_for_update(conn, officer_id)
-        policy.check_manage_officer(principal, unit_code=current["unit_code"], role=current["role"])
-        out = await service.update_officer(conn, officer_id, OfficerPatch(active=False))
+        out = await service.update_officer(
+            conn,
+            officer_id,
+            OfficerPatch(active=False),
+            authorize=lambda current: policy.check_manage_officer(
+                principal, unit_code=current["unit_code"], role=current["role"]
+            ),
+        )
         await audit.record(conn, principal, "officer.deactivate", target_type="officer", target_id=officer_id)
     await _refresh(request)
     return json_response(out)
@@ -582,8 +592,7 @@ async def officer_queue(
 ) -> Response:
     async with request.app.state.db.raw() as conn:
         if principal.officer_id != officer_id:
-            officer = await service.get_officer(conn, officer_id)
-            policy.check_unit(principal, officer["unit"], "the officer's unit")
+            policy.check_unit(principal, await service.officer_unit(conn, officer_id), "the officer's unit")
         out = await service.queue(
             conn, officer_id=officer_id, limit=limit, cursor=cursor, principal=principal
         )

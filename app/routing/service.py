@@ -4,8 +4,8 @@ manual assignment. Functions take a connection (and, for writes, a transaction) 
 
 from __future__ import annotations
 
-import base64
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from app.auth import audit, policy
 from app.complaints import service as complaints
 from app.complaints.catalogue import AGENCIES
 from app.complaints.lifecycle import OPEN_STATUSES
+from app.core import pagination
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.http import json_text
 from app.core.preconditions import check_version
@@ -65,24 +66,6 @@ async def bump_revision(conn: asyncpg.Connection) -> None:
         "INSERT INTO routing_revision (id, revision, updated_at) VALUES (1, gen_random_uuid(), now()) "
         "ON CONFLICT (id) DO UPDATE SET revision = EXCLUDED.revision, updated_at = EXCLUDED.updated_at"
     )
-
-
-def _encode(*parts: str) -> str:
-    return base64.urlsafe_b64encode("|".join(parts).encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str, n: int) -> list[str]:
-    try:
-        parts = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split("|")
-    except (ValueError, UnicodeDecodeError):
-        parts = []
-    if any("\x00" in p for p in parts):
-        parts = []  # not a cursor this API gave out (and PostgreSQL text holds no NUL)
-    if len(parts) != n:
-        raise Unprocessable(
-            "cursor: not a cursor this API gave out", errors=[{"field": "cursor", "detail": "invalid cursor"}]
-        )
-    return parts
 
 
 # --------------------------------------------------------------------------- areas
@@ -299,7 +282,7 @@ async def list_areas(
     if parent:
         flt.add("parent_code = {}", parent)
     if cursor:
-        flt.add("code > {}", _decode(cursor, 1)[0])
+        flt.add("code > {}", pagination.decode(cursor, 1)[0])
     where = (" WHERE " + " AND ".join(flt.clauses)) if flt.clauses else ""
     geom = "geometry" if geometry else "NULL::jsonb AS geometry"
     flt.params.append(limit + 1)
@@ -311,7 +294,7 @@ async def list_areas(
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = _encode(rows[-1]["code"])
+        next_cursor = pagination.encode(rows[-1]["code"])
     return {"items": [area_view(r, geometry=geometry) for r in rows], "next_cursor": next_cursor}
 
 
@@ -479,7 +462,7 @@ async def list_units(
     if active is not None:
         flt.add("active = {}", active)
     if cursor:
-        flt.add("code > {}", _decode(cursor, 1)[0])
+        flt.add("code > {}", pagination.decode(cursor, 1)[0])
     where = (" WHERE " + " AND ".join(flt.clauses)) if flt.clauses else ""
     flt.params.append(limit + 1)
     rows = await conn.fetch(
@@ -488,7 +471,7 @@ async def list_units(
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = _encode(rows[-1]["code"])
+        next_cursor = pagination.encode(rows[-1]["code"])
     return {"items": [unit_view(r) for r in rows], "next_cursor": next_cursor}
 
 
@@ -557,15 +540,30 @@ async def officer_for_update(conn: asyncpg.Connection, officer_id: uuid.UUID) ->
     return row
 
 
+async def officer_unit(conn: asyncpg.Connection, officer_id: uuid.UUID) -> str:
+    unit = await conn.fetchval("SELECT unit_code FROM officers WHERE id = $1", officer_id)
+    if unit is None:
+        raise OfficerNotFound(f"no officer {officer_id}")
+    return unit
+
+
 async def update_officer(
-    conn: asyncpg.Connection, officer_id: uuid.UUID, patch: Any, *, expected_version: int | None = None
+    conn: asyncpg.Connection,
+    officer_id: uuid.UUID,
+    patch: Any,
+    *,
+    expected_version: int | None = None,
+    authorize: Callable[[asyncpg.Record], None] | None = None,
 ) -> dict[str, Any]:
-    """``expected_version``: the If-Match of a PATCH (412 when the officer changed meanwhile)."""
+    """``expected_version``: the If-Match of a PATCH (412 when the officer changed meanwhile);
+    ``authorize``: the caller's check on the locked row (unit, role) before anything changes."""
     fields = patch.model_dump(exclude_unset=True)
     if "unit" in fields:
         await _unit_exists(conn, fields["unit"])
     await check_categories(conn, fields.get("categories"))
     current = await officer_for_update(conn, officer_id)
+    if authorize is not None:
+        authorize(current)
     if expected_version is not None:
         check_version(expected_version, current["version"])
     columns = {"unit": "unit_code"}
@@ -591,7 +589,7 @@ async def list_officers(
     if active is not None:
         flt.add("o.active = {}", active)
     if cursor:
-        unit_code, oid = _decode(cursor, 2)
+        unit_code, oid = pagination.decode(cursor, 2)
         try:
             flt.add("(o.unit_code, o.id) > ({}, {})", unit_code, uuid.UUID(oid))
         except ValueError:
@@ -606,7 +604,7 @@ async def list_officers(
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = _encode(rows[-1]["unit"], str(rows[-1]["id"]))
+        next_cursor = pagination.encode(rows[-1]["unit"], str(rows[-1]["id"]))
     return {"items": [dict(r) for r in rows], "next_cursor": next_cursor}
 
 
@@ -649,7 +647,7 @@ async def queue(
         flt.clauses.append("c.assignee_id IS NOT NULL")
     due = "COALESCE(c.due_at, 'infinity'::timestamptz)"
     if cursor:
-        ts, cid = _decode(cursor, 2)
+        ts, cid = pagination.decode(cursor, 2)
         try:
             at = datetime.fromisoformat(ts) if ts != _INFINITY else None
             flt.add(f"({due}, c.id) > ({{}}::timestamptz, {{}})", at if at else _INFINITY, uuid.UUID(cid))
@@ -667,7 +665,9 @@ async def queue(
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = _encode(last["due_at"].isoformat() if last["due_at"] else _INFINITY, str(last["id"]))
+        next_cursor = pagination.encode(
+            last["due_at"].isoformat() if last["due_at"] else _INFINITY, str(last["id"])
+        )
     return {"items": [complaints.complaint_view(r) for r in rows], "next_cursor": next_cursor}
 
 
