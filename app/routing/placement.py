@@ -441,6 +441,21 @@ class Placer:
         decision = rules.decide("created", self.facts(area, row["category"], row["unit_code"]), self.units)
         if decision is None:
             return None
+        return await self._route_stored(
+            conn, complaint_id, row, decision, trigger="location", bump_version=True
+        )
+
+    async def _route_stored(
+        self,
+        conn: asyncpg.Connection,
+        complaint_id: Any,
+        row: Any,
+        decision: Any,
+        *,
+        trigger: str,
+        bump_version: bool,
+    ) -> asyncpg.Record | None:
+        """A stored complaint placed after the fact goes where intake would have sent it."""
         return await assignment.route_and_assign(
             conn,
             complaint_id,
@@ -448,9 +463,9 @@ class Placer:
             from_unit=self.units.get(row["unit_code"]),
             from_unit_code=row["unit_code"],
             rule=decision.rule,
-            trigger="location",
+            trigger=trigger,
             actor="system:routing",
-            bump_version=True,
+            bump_version=bump_version,
             previous_officer_id=row["assignee_id"],
         )
 
@@ -519,17 +534,8 @@ class Placer:
             *codes,
         )
         if decision is not None:
-            routed = await assignment.route_and_assign(
-                conn,
-                row["id"],
-                to_unit=decision.unit,
-                from_unit=self.units.get(row["unit_code"]),
-                from_unit_code=row["unit_code"],
-                rule=decision.rule,
-                trigger="reroute",
-                actor="system:routing",
-                bump_version=False,
-                previous_officer_id=row["assignee_id"],
+            routed = await self._route_stored(
+                conn, row["id"], row, decision, trigger="reroute", bump_version=False
             )
             out["assignee_id"] = routed["assignee_id"] if routed is not None else None
         return out
