@@ -433,3 +433,44 @@ async def test_an_app_reads_its_own_jaki_reports_and_nothing_of_anothers(client,
     stolen = await client.post("/v1/channels/jaki/reports", json=report, headers=second)
     assert stolen.json()["outcomes"][0]["action"] == "failed"
     assert made["ticket"] not in stolen.text and made["complaint_id"] not in stolen.text
+
+
+async def test_key_revocation_rotation_and_reporter_fixes_per_role(client, admin, make_key):
+    """Who may not call the new key and reporter endpoints, or may not see their target."""
+    await _unit(client, admin, "kel-p")
+    await _unit(client, admin, "kel-q")
+    _, sup_q = await _officer(client, admin, "kel-q", "Lurah Q", role="supervisor")
+    _, officer_q = await _officer(client, admin, "kel-q", "Petugas Q")
+    target = await client.post(
+        "/v1/api-keys", json={"name": "desk-p", "role": "officer", "unit": "kel-p"}, headers=admin
+    )
+    kid = target.json()["id"]
+    for role in ("officer", "app", "partner"):
+        key = await make_key(role, f"{role}-x")
+        assert (await client.delete(f"/v1/api-keys/{kid}", headers=key)).status_code == 403, role
+        assert (await client.post(f"/v1/api-keys/{kid}/rotate", headers=key)).status_code == 403, role
+    # another unit's supervisor: the key is not theirs to see
+    assert (await client.get(f"/v1/api-keys/{kid}", headers=sup_q)).status_code == 404
+    assert (await client.post(f"/v1/api-keys/{kid}/rotate", headers=sup_q)).status_code == 404
+    assert (await client.delete(f"/v1/api-keys/{kid}", headers=sup_q)).status_code == 404
+    # a reporter of a complaint only kel-p handles: kel-q's staff cannot correct (or find) them
+    desk_p = {"Authorization": f"Bearer {target.json()['key']}"}
+    c = await client.post(
+        "/v1/complaints",
+        json={"description": "x", "reporter": {"name": "Warga P", "phone": "0813 1111 0009"}},
+        headers=desk_p,
+    )
+    rep = (await client.get(f"/v1/complaints/{c.json()['id']}", headers=admin)).json()["reporter"]
+    for key in (sup_q, officer_q):
+        r = await client.patch(
+            f"/v1/reporters/{rep['id']}",
+            json={"name": "X", "reason": "coba"},
+            headers={**key, "If-Match": '"1"'},
+        )
+        assert r.status_code == 404, r.text
+    r = await client.patch(
+        f"/v1/reporters/{rep['id']}",
+        json={"name": "Warga P.", "reason": "ejaan"},
+        headers={**desk_p, "If-Match": '"1"'},
+    )
+    assert r.status_code == 200  # the desk that took it in may
