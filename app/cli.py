@@ -418,7 +418,7 @@ def _areas_import_order(path: Path) -> tuple[int, str]:
 
 def cmd_areas_import(args: argparse.Namespace) -> int:
     from app.core.errors import AppError
-    from app.routing import jakarta
+    from app.geo import jakarta
     from app.routing.service import import_file
 
     files: list[tuple[Path, bytes]] = []
@@ -456,7 +456,7 @@ def cmd_areas_reroute(args: argparse.Namespace) -> int:
     transaction of its own, so a unit's lock is held for one hand-over only and one failure costs
     that complaint alone."""
     from app.core.db import Database, create_engine
-    from app.routing.placement import Placer
+    from app.intake.placement import Placer
     from app.routing.service import unplaced_complaints
 
     if not _settings().routing_enabled:
@@ -521,7 +521,7 @@ def cmd_areas_reroute(args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
-    from app.routing.seed import seed_demo
+    from app.org.seed import seed_demo
 
     out = _run_db(seed_demo)
     print(f"units: {out['units_created']} created, {out['units_total']} in all")
@@ -545,7 +545,7 @@ def _sweep_time(text: str) -> datetime:
 
 
 def cmd_sla_sweep(args: argparse.Namespace) -> int:
-    from app.routing.sweeper import sweep
+    from app.sla.sweeper import sweep
 
     now: datetime | None = args.now
     if now is not None and not args.dry_run and now > datetime.now(UTC) + FUTURE_NOW_TOLERANCE:
@@ -594,9 +594,9 @@ def cmd_sla_sweep(args: argparse.Namespace) -> int:
 
 def _run_pipeline(fn):  # type: ignore[no-untyped-def]
     """Migrate, then run ``fn(pipeline)`` with the intake pipeline of a small pool."""
-    from app.channels.inbound import Pipeline
     from app.core.db import Database, create_engine
-    from app.routing.placement import Placer
+    from app.intake.deliveries import Pipeline
+    from app.intake.placement import Placer
 
     url = ready_database_url()
     _migrate(url)

@@ -19,7 +19,6 @@ from starlette.staticfiles import StaticFiles
 from app.auth.router import audit_router
 from app.auth.router import router as api_keys_router
 from app.auth.schemas import ApiKeyIn, RotateIn
-from app.channels.inbound import Pipeline
 from app.channels.router import admin_router as inbound_router
 from app.channels.router import install_channel_errors
 from app.channels.router import router as channels_router
@@ -30,18 +29,19 @@ from app.complaints.reporters import ReporterPatch
 from app.complaints.reporters import router as reporters_router
 from app.complaints.router import router as complaints_router
 from app.complaints.schemas import CommentIn, ComplaintIn, TransitionIn
+from app.complaints.tracking import router as track_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine, resolve_database_url
 from app.core.errors import PROBLEM_SCHEMA, install_error_handlers, problems
 from app.core.http import UPLOAD_TYPES, BodyLimitMiddleware, install_request_invalid_handler, json_response
 from app.core.middleware import SecurityHeadersMiddleware, install_cors
 from app.core.ratelimit import install_rate_limits
-from app.routing import sweeper
-from app.routing.placement import Placer
+from app.intake.deliveries import Pipeline
+from app.intake.placement import Placer
 from app.routing.router import BODY_MODELS as ROUTING_BODY_MODELS
 from app.routing.router import router as routing_router
 from app.routing.service import import_jakarta_if_empty
-from app.tracking.router import router as track_router
+from app.sla import sweeper
 
 log = logging.getLogger("aduan")
 

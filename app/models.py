@@ -7,7 +7,9 @@ The migrations build the real schema; these models must describe exactly that sc
 from app.auth import models as auth_models  # noqa: F401
 from app.channels import models as channel_models  # noqa: F401
 from app.complaints import models as complaint_models  # noqa: F401
+from app.core import revision  # noqa: F401
 from app.core.db import Base
-from app.routing import models as routing_models  # noqa: F401
+from app.geo import models as geo_models  # noqa: F401
+from app.org import models as org_models  # noqa: F401
 
 metadata = Base.metadata

@@ -2,7 +2,7 @@
 
 An adapter is a pure function from a *verified* native delivery to a list of
 outcomes.  Verification, the raw archive, idempotency and persistence happen
-once, around every adapter, in ``app.channels.inbound``; adapters never touch
+once, around every adapter, in ``app.intake.deliveries``; adapters never touch
 the database, the clock (beyond parsing timestamps they are given) or the
 network.
 """

@@ -16,8 +16,8 @@ from typing import Any, Protocol
 import httpx
 
 from app.channels.base import ComplaintDraft, Deferred, ReporterDraft
-from app.channels.inbound import Pipeline, delivery_from_row
 from app.core.http import dumps
+from app.intake.deliveries import Pipeline, delivery_from_row
 
 GRAPH_URL = "https://graph.facebook.com/v21.0"
 

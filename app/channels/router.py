@@ -3,7 +3,7 @@
 Every endpoint does the same four things, in this order: check that the
 channel is configured (503 otherwise), verify the caller (signature over the
 raw bytes, or an API key), archive the raw delivery, and hand it to the
-pipeline (``app.channels.inbound``). Handshakes answer what the platform
+pipeline (``app.intake.deliveries``). Handshakes answer what the platform
 expects.
 """
 
@@ -24,7 +24,6 @@ from app.channels import registry
 from app.channels.adapters import email as email_adapter
 from app.channels.adapters import lapor, meta, sms_gateway, twilio, twitter
 from app.channels.base import ChannelNotConfigured, Delivery, SignatureError, VerifyTokenError
-from app.channels.inbound import archive, delivery_from_row, status_code_for
 from app.channels.schemas import (
     JakiReport,
     LaporEvent,
@@ -40,6 +39,7 @@ from app.core.config import secret
 from app.core.errors import AppError, NotFound, UnsupportedMediaType, problem_response, problems
 from app.core.http import RequestInvalid, is_json, json_body_schema, json_response, read_json
 from app.core.security import Admin, Principal, require
+from app.intake.deliveries import archive, delivery_from_row, status_code_for
 
 log = logging.getLogger("aduan.channels")
 

@@ -187,7 +187,7 @@ _EVENTS_PLAIN = """e AS (
 )"""
 # When routing already knows the unit (placement["assign"]) the insert records the hand-over
 # and, when the unit has officers in the automatic stream, the officer ``pick``
-# (app.routing.assignment.PICK_CTES: the database function aduan_pick_officer takes the unit's
+# (app.assignment.service.PICK_CTES: the database function aduan_pick_officer takes the unit's
 # advisory lock, unless nobody has room, and reads the officers' kept loads in a snapshot taken
 # after it, so the lock is held from here to the commit only).
 # The events get their ids in the order the rows are produced: the VALUES rows in list order
@@ -231,7 +231,7 @@ def insert_sql(*, routed: str | None, reporter: bool, also: str | None = None) -
     reporter, how it was resolved (for ``join_reporter_race``)."""
     key = (routed, reporter, also)
     if key not in _INSERT_SQL:
-        from app.routing.assignment import PICK_CTES  # routing builds on complaints, not the reverse
+        from app.assignment.service import PICK_CTES  # routing builds on complaints, not the reverse
 
         if routed not in (None, "routed", "pick"):
             raise ValueError(f"routed: {routed!r}")
@@ -423,7 +423,7 @@ async def intake(
 ) -> tuple[asyncpg.Record, bool]:
     """Every new complaint, whatever the channel: place it, then create it.
 
-    ``placer`` (``app.routing.placement.Placer``) derives area, category, unit,
+    ``placer`` (``app.intake.placement.Placer``) derives area, category, unit,
     deadlines and the officer pick; the insert writes all of it, with the
     ``routed``/``assigned`` events, in one statement. ``placement``: one prepared
     before the transaction (``run_intake``, which redoes the whole intake when it turns

@@ -15,7 +15,7 @@ from app.core.errors import Forbidden, UnsupportedMediaType, problems
 from app.core.http import json_body_schema, json_response, read_json
 from app.core.preconditions import IfMatch, expected_version
 from app.core.security import Admin, AnyKey, Officer, Supervisor
-from app.routing import service, sweeper
+from app.routing import service
 from app.routing.schemas import (
     AreaImportOut,
     AreaLevel,
@@ -39,6 +39,7 @@ from app.routing.schemas import (
     UnitOut,
     UnitPatch,
 )
+from app.sla import sweeper
 
 router = APIRouter()
 MAX_LIMIT = 200

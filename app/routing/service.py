@@ -11,7 +11,9 @@ from typing import Any
 
 import asyncpg
 
+from app.assignment import service as assignment
 from app.auth import audit, policy
+from app.classification.classifier import compile_keywords
 from app.complaints import service as complaints
 from app.complaints.catalogue import AGENCIES
 from app.complaints.lifecycle import OPEN_STATUSES
@@ -19,8 +21,9 @@ from app.core import pagination
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.http import json_text
 from app.core.preconditions import check_version
-from app.routing import assignment, geo, rules, sla
-from app.routing.classifier import compile_keywords
+from app.geo import areas as geo
+from app.org import rules
+from app.sla import clock as sla
 
 OPEN = sorted(OPEN_STATUSES)
 
@@ -221,7 +224,7 @@ async def import_jakarta_if_empty(conn: asyncpg.Connection) -> int:
     With areas in place (every start but the first) this costs one cheap query and no lock."""
     if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM areas)"):
         return 0
-    from app.routing import jakarta
+    from app.geo import jakarta
 
     files = [(path, path.read_bytes()) for path in jakarta.FILES]
     async with conn.transaction():

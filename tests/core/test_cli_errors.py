@@ -22,7 +22,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.routing import helpers as h
+from tests.org import helpers as h
 
 REPO = Path(__file__).resolve().parents[2]
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/aduan"

@@ -16,7 +16,7 @@ from app.core import security
 from app.main import create_app
 from tests.conftest import ADMIN_KEY
 from tests.helpers import patch, transition
-from tests.routing import helpers as h
+from tests.org import helpers as h
 
 
 async def _officer(client, admin, unit: str, name: str, role: str = "officer") -> tuple[str, dict[str, str]]:

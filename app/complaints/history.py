@@ -1,0 +1,59 @@
+"""A complaint's history: the one writer of ``complaint_events``.
+
+Every event (created, routed, assigned, status changes, comments, follow-ups, SLA marks,
+escalations) is written through this module, either by ``append`` (one statement of its own) or,
+where the event must be written by the same statement as its cause (a new complaint's insert, a
+hand-over with its officer pick, the SLA sweep), by the CTE ``events_cte`` builds around the
+caller's ``SELECT`` of the event rows. The columns and their order are defined here only.
+
+The history is append-only: nothing updates or deletes an event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+import orjson
+
+# The columns a writer supplies, in this order (``id`` and ``created_at`` are the table's).
+COLUMNS = ("complaint_id", "kind", "actor", "from_status", "to_status", "note", "public", "data")
+_INSERT = f"INSERT INTO complaint_events ({', '.join(COLUMNS)})"
+RETURNING = "RETURNING id, kind, actor, from_status, to_status, note, public, data, created_at"
+
+
+def events_cte(name: str, select_sql: str) -> str:
+    """``name AS (INSERT INTO complaint_events (...) <select_sql>)``: a CTE that writes the rows
+    ``select_sql`` produces, whose columns must be ``COLUMNS`` in that order."""
+    return f"{name} AS (\n  {_INSERT}\n  {select_sql.strip()}\n)"
+
+
+_APPEND = f"{_INSERT} VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) {RETURNING}"
+
+
+async def append(
+    conn: asyncpg.Connection,
+    complaint_id: uuid.UUID,
+    kind: str,
+    actor: str,
+    *,
+    note: str | None = None,
+    public: bool = False,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write one event; answers it as stored."""
+    row = await conn.fetchrow(
+        _APPEND,
+        complaint_id,
+        kind,
+        actor,
+        from_status,
+        to_status,
+        note,
+        public,
+        orjson.dumps(data or {}).decode(),
+    )
+    return dict(row)

@@ -1,0 +1,48 @@
+"""The request's collaborators as FastAPI dependencies: ``Annotated`` aliases a handler names in
+its signature (``db: DbDep``, ``conn: Conn``, ``settings: SettingsDep``).
+
+This module is the one place that reads ``request.app.state`` for the core collaborators (the
+database, the settings, the media link signer); the intake's own (the placer and the delivery
+pipeline) are in ``app.intake.deps`` and the channels' photo storage in ``app.channels.deps``,
+so that each package depends only on what it owns and what lies below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import asyncpg
+from fastapi import Depends, Request
+
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.media_links import MediaSigner
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_media_signer(request: Request) -> MediaSigner | None:
+    signer: MediaSigner | None = getattr(request.app.state, "media_signer", None)
+    return signer
+
+
+async def connection(db: Annotated[Database, Depends(get_db)]) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection for the request (no transaction: a handler that writes opens one with
+    ``async with conn.transaction()``, or uses ``db.transaction()``)."""
+    async with db.raw() as conn:
+        yield conn
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SignerDep = Annotated[MediaSigner | None, Depends(get_media_signer)]
+Conn = Annotated[asyncpg.Connection, Depends(connection)]
