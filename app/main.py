@@ -16,6 +16,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
+from app.assignment.router import router as assignment_router
 from app.auth.router import audit_router
 from app.auth.router import router as api_keys_router
 from app.auth.schemas import ApiKeyIn, RotateIn
@@ -24,6 +25,7 @@ from app.channels.router import install_channel_errors
 from app.channels.router import router as channels_router
 from app.channels.schemas import JakiReport, LaporEvent, MediaClipping, OfficeIntake, SmsGatewayMessage
 from app.channels.storage import LocalStorage
+from app.classification.router import router as classification_router
 from app.complaints.categories import router as categories_router
 from app.complaints.reporters import ReporterPatch
 from app.complaints.reporters import router as reporters_router
@@ -36,12 +38,16 @@ from app.core.errors import PROBLEM_SCHEMA, install_error_handlers, problems
 from app.core.http import UPLOAD_TYPES, BodyLimitMiddleware, install_request_invalid_handler, json_response
 from app.core.middleware import SecurityHeadersMiddleware, install_cors
 from app.core.ratelimit import install_rate_limits
+from app.geo.router import router as geo_router
 from app.intake.deliveries import Pipeline
 from app.intake.placement import Placer
+from app.intake.router import router as intake_router
+from app.org.router import router as org_router
 from app.routing.router import BODY_MODELS as ROUTING_BODY_MODELS
 from app.routing.router import router as routing_router
 from app.routing.service import import_jakarta_if_empty
 from app.sla import sweeper
+from app.sla.router import router as sla_router
 
 log = logging.getLogger("aduan")
 
@@ -182,6 +188,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.add_middleware(SecurityHeadersMiddleware)
 
     for r in (
+        intake_router,
         complaints_router,
         track_router,
         categories_router,
@@ -193,6 +200,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     ):
         app.include_router(r)
     app.include_router(routing_router)
+    for r in (geo_router, classification_router, org_router, assignment_router, sla_router):
+        app.include_router(r)
 
     _install_health(app)
     _install_docs(app)

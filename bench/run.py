@@ -9,7 +9,7 @@
    SQL with ``INSERT ... SELECT generate_series(...)``, not through the API, then
    ``VACUUM ANALYZE``.
 3. Routing data: ``aduan areas import`` with the real Jakarta areas (shipped in
-   ``app/routing/data/jakarta``) and ``aduan seed demo`` (a unit per kelurahan, agencies, a few officers).
+   ``app/geo/data/jakarta``) and ``aduan seed demo`` (a unit per kelurahan, agencies, a few officers).
 4. Signed Meta webhooks, one per request, written to a file the wrk script reads.
 5. The area lookup alone, in this process: ``AreaIndex.lookup`` on 100,000 random points.
 6. ``aduan serve`` runs as a real process with one worker on 127.0.0.1 (routing on, the Meta
@@ -83,8 +83,8 @@ from aduan_bench.webhook import FACEBOOK_MAX_RPS, write_signed_bodies  # noqa: E
 from aduan_bench.wrk import ensure_wrk  # noqa: E402
 
 from app.cli import migrate  # noqa: E402
-from app.routing import geo  # noqa: E402
-from app.routing.seed import DEFAULT_KELURAHAN  # noqa: E402
+from app.geo import areas as geo  # noqa: E402
+from app.org.seed import DEFAULT_KELURAHAN  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -78,7 +78,7 @@ def _pick_cte(lock_key: str, unit: str, areas: str, category: str, source: str =
     )
 
 
-# For a new complaint, inside its insert (app.complaints.service.insert_sql). The pick is called
+# For a new complaint, inside its insert (app.intake.pipeline.insert_sql). The pick is called
 # only when some active officer of the unit has room at all: a necessary condition of any pick
 # (the function checks the whole rule itself), read as a one-time filter of the statement, so a
 # full unit (the usual state of a busy one) costs a read of its officer rows, not a PL/pgSQL call.

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from app.auth import policy
-from app.channels.base import AttachmentDraft, ComplaintDraft, LocationDraft, ReporterDraft
 from app.complaints import service
 from app.complaints.schemas import (
     CommentIn,
-    ComplaintIn,
     ComplaintList,
     ComplaintOut,
     EventOut,
@@ -24,153 +21,13 @@ from app.complaints.schemas import (
     TransitionIn,
 )
 from app.core.errors import Unprocessable, problems
-from app.core.http import dumps, json_body_schema, json_response, read_json
+from app.core.http import json_body_schema, json_response, read_json
 from app.core.preconditions import IfMatch, expected_version
 from app.core.security import AnyKey, Officer, Submitter
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
 MAX_LIMIT = 100
-
-
-def draft_from_api(body: ComplaintIn) -> ComplaintDraft:
-    rep = body.reporter
-    return ComplaintDraft(
-        channel=body.channel,
-        external_id=body.external_id,
-        title=body.title,
-        description=body.description,
-        category=body.category,
-        attachments=[
-            AttachmentDraft(url=a.url, media_type=a.media_type, size=a.size, caption=a.caption)
-            for a in body.attachments
-        ],
-        language=body.language,
-        metadata=body.metadata,
-        location=(
-            LocationDraft(
-                body.location.lat, body.location.lon, body.location.accuracy_m, body.location.address
-            )
-            if body.location
-            else None
-        ),
-        reporter=(
-            ReporterDraft(
-                name=rep.name, phone=rep.phone, email=rep.email, nik=rep.nik, handles=dict(rep.handles)
-            )
-            if rep
-            else None
-        ),
-        privacy=body.privacy,
-        received_at=body.received_at,
-    )
-
-
-def _created_response(view: dict, created: bool) -> Response:
-    return json_response(
-        view,
-        201 if created else 200,
-        headers={"Location": f"/v1/complaints/{view['id']}", "ETag": f'"{view["version"]}"'},
-    )
-
-
-@router.post(
-    "",
-    operation_id="createComplaint",
-    summary="Submit a complaint in the canonical schema",
-    description=(
-        "Geo-tagged (`location`) or not. Honors `Idempotency-Key`: a retry with the same key and body "
-        "returns the original answer and creates nothing; the same key with another body is 422. The same "
-        "`(channel, external_id)` again from the same key returns the existing complaint with 200; from "
-        "another key it is 409 and says nothing of that complaint. `channel`: an `app` key submits `jaki` "
-        "(its default); staff submit the desk and media channels (default `pendopo`); platform channels "
-        "come only through their signed endpoints (403 here). A point outside DKI Jakarta is accepted and "
-        "flagged `outside_service_area`."
-    ),
-    status_code=201,
-    response_model=ComplaintOut,
-    responses={
-        200: {
-            "description": "Already known: the same (channel, external_id) was submitted before",
-            "model": ComplaintOut,
-        },
-        **problems(400, 401, 403, 409, 413, 415, 422, 503),
-    },
-    openapi_extra=json_body_schema(ComplaintIn),
-)
-async def create_complaint(
-    request: Request,
-    principal: Submitter,
-    idempotency_key: Annotated[
-        str | None, Header(max_length=200, description="Makes a retried request safe: same key, same answer")
-    ] = None,
-) -> Response:
-    raw = await request.body()
-    body = await read_json(request, ComplaintIn, body=raw)
-    if "channel" not in body.model_fields_set:
-        body.channel = policy.DEFAULT_CHANNEL[principal.role]  # type: ignore[assignment]
-    policy.check_channel(principal, body.channel)
-    draft = draft_from_api(body)
-    placer = request.app.state.placer
-    db = request.app.state.db
-
-    async def work(conn, placement) -> Response:  # type: ignore[no-untyped-def]
-        if idempotency_key:
-            digest = hashlib.sha256(raw).hexdigest()
-            claimed = await conn.fetchval(
-                "INSERT INTO idempotency_keys (principal, key, request_hash) VALUES ($1, $2, $3) "
-                "ON CONFLICT DO NOTHING RETURNING 1",
-                principal.id,
-                idempotency_key,
-                digest,
-            )
-            if not claimed:
-                prior = await conn.fetchrow(
-                    "SELECT request_hash, status_code, response FROM idempotency_keys WHERE principal = $1 AND key = $2",
-                    principal.id,
-                    idempotency_key,
-                )
-                if prior["request_hash"] != digest:
-                    raise Unprocessable(
-                        "Idempotency-Key was already used with a different body",
-                        errors=[{"field": "Idempotency-Key", "detail": "reused with another body"}],
-                    )
-                view = prior["response"]
-                return json_response(
-                    view,
-                    prior["status_code"],
-                    headers={
-                        "Location": f"/v1/complaints/{view['id']}",
-                        "ETag": f'"{view["version"]}"',
-                        "Idempotent-Replayed": "true",
-                    },
-                )
-        row, created = await service.intake(
-            conn, draft, placer=placer, actor=principal.actor, created_by=principal.id, placement=placement
-        )
-        if not created and row["created_by"] != principal.id:
-            # Someone else's complaint: say nothing of it (and keep the id from being squatted:
-            # platform channels, whose ids could be planted ahead of a real delivery, are not
-            # open to this endpoint at all).
-            raise service.ExternalIdTaken(
-                f"({draft.channel}, external_id) was already used by another key; choose another external_id"
-            )
-        view = service.complaint_view(row)
-        if idempotency_key:
-            await conn.execute(
-                "UPDATE idempotency_keys SET status_code = $3, response = $4::jsonb WHERE principal = $1 AND key = $2",
-                principal.id,
-                idempotency_key,
-                201 if created else 200,
-                dumps(view).decode(),
-            )
-        return _created_response(view, created)
-
-    # Without an idempotency record or a reporter to resolve, the insert is the only write:
-    # it runs as its own transaction (no BEGIN/COMMIT round trips, the unit's lock released
-    # with it).
-    single = not idempotency_key and draft.reporter is None
-    return await service.run_intake(db, placer, draft, work, single_statement=single)
 
 
 @router.get(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+import asyncpg
 from sqlalchemy import (
     CheckConstraint,
     DateTime,
@@ -34,3 +35,11 @@ class RoutingRevision(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     revision: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), server_default=text("gen_random_uuid()"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+async def bump_revision(conn: asyncpg.Connection) -> None:
+    """Tell every process that areas, units or keywords changed (see ``RoutingRevision``)."""
+    await conn.execute(
+        "INSERT INTO routing_revision (id, revision, updated_at) VALUES (1, gen_random_uuid(), now()) "
+        "ON CONFLICT (id) DO UPDATE SET revision = EXCLUDED.revision, updated_at = EXCLUDED.updated_at"
+    )

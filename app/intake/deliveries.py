@@ -48,6 +48,7 @@ from app.complaints.lifecycle import OPEN_STATUSES
 from app.complaints.tickets import normalise_ticket
 from app.core.geohash import encode as geohash
 from app.core.http import json_text
+from app.intake import pipeline
 
 log = logging.getLogger("aduan.inbound")
 
@@ -196,7 +197,7 @@ class Pipeline:
                 results.append(await self.apply(outcome, delivery_id, record=record, conn=conn))
                 recorded = record is not None and not isinstance(outcome, Ignored)
             except Exception as exc:
-                if isinstance(exc, service.UnknownCategory):
+                if isinstance(exc, pipeline.UnknownCategory):
                     reason = exc.detail
                 elif isinstance(exc, AdapterError):
                     reason = str(exc)
@@ -261,8 +262,8 @@ class Pipeline:
             async def create(conn, placement) -> dict:  # type: ignore[no-untyped-def]
                 return await self._create(conn, draft, delivery_id, placement, record=record)
 
-            # The intake's own transaction, placed before it opens (service.run_intake).
-            return await service.run_intake(self.db, self.placer, draft, create, conn=conn)
+            # The intake's own transaction, placed before it opens (pipeline.run_intake).
+            return await pipeline.run_intake(self.db, self.placer, draft, create, conn=conn)
         async with self.db.transaction(conn=conn) as conn:
             if isinstance(outcome, FollowUp):
                 result = await self._follow_up(conn, outcome, delivery_id)
@@ -332,7 +333,7 @@ class Pipeline:
                 RECORD_CREATED_CTE,
                 (rec_id, status, json_text(earlier), draft.external_id, "; ".join(errors) or None),
             )
-        row, created = await service.intake(
+        row, created = await pipeline.intake(
             conn,
             draft,
             placer=self.placer,
@@ -378,7 +379,7 @@ class Pipeline:
             if row:
                 return row
         if fu.recent_from_reporter and fu.reporter:
-            ids = service.reporter_identities(fu.reporter)
+            ids = pipeline.reporter_identities(fu.reporter)
             if ids:
                 return await conn.fetchrow(
                     "SELECT c.id, c.ticket FROM complaints c JOIN reporter_identities i ON i.reporter_id = c.reporter_id "
@@ -401,7 +402,7 @@ class Pipeline:
         if target is None:
             if fu.fallback is not None:
                 # The event id is claimed already: create under it.
-                row, created = await service.intake(
+                row, created = await pipeline.intake(
                     conn,
                     fu.fallback,
                     placer=self.placer,

@@ -3,13 +3,13 @@
 ``Placer`` keeps the routing state in memory (area grid, gazetteer, compiled keywords,
 category SLAs and owners, the unit directory), so placing a complaint costs no database
 statement of its own. ``prepare`` computes the placement (before the intake's transaction
-opens, on the hot path ``app.complaints.service.run_intake``); the insert then records the
-``routed`` event, picks the officer (``app.complaints.service.insert_sql`` with
+opens, on the hot path ``app.intake.pipeline.run_intake``); the insert then records the
+``routed`` event, picks the officer (``app.intake.pipeline.insert_sql`` with
 ``app.assignment.service.PICK_CTES``, which takes the unit's lock) and only writes if the routing
 revision it reads is still the one the placement was computed from (else nothing is written,
 the state is reloaded and the intake redone).
 
-Core contract (``app.complaints.service.create_complaint``): a placement is a dict with
+Core contract (``app.intake.pipeline.create_complaint``): a placement is a dict with
 ``area``, ``category``, ``metadata``, ``unit_code``, ``response_due_at``, ``due_at``, ``flags``,
 ``revision``, ``area_json`` (the area as JSON text) when placed, and, when a unit was found,
 ``assign`` (the hand-over's event data as JSON text and the pick's inputs, with the unit's lock
@@ -401,7 +401,7 @@ class Placer:
 
         It carries ``revision``, the routing state it was computed from: the insert reads the
         current revision in its own snapshot and writes nothing when they differ
-        (``app.complaints.service.StaleRouting``), so a complaint is never written from state
+        (``app.intake.pipeline.StaleRouting``), so a complaint is never written from state
         another process has since changed.
         """
         if not self.enabled:

@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 
 from app.complaints.catalogue import AGENCIES, CATEGORIES
-from app.routing.service import bump_revision
+from app.core.revision import bump_revision
 
 # Used when no areas have been imported: enough to route a few well-known places.
 DEFAULT_KOTA = {

@@ -21,6 +21,7 @@ from app.core import pagination
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.http import json_text
 from app.core.preconditions import check_version
+from app.core.revision import bump_revision
 from app.geo import areas as geo
 from app.org import rules
 from app.sla import clock as sla
@@ -61,14 +62,6 @@ class OutsideAreas(NotFound):
 class CategoryNotFound(NotFound):
     slug = "category-not-found"
     title = "Category not found"
-
-
-async def bump_revision(conn: asyncpg.Connection) -> None:
-    """Tell every process that areas, units or keywords changed (see RoutingRevision)."""
-    await conn.execute(
-        "INSERT INTO routing_revision (id, revision, updated_at) VALUES (1, gen_random_uuid(), now()) "
-        "ON CONFLICT (id) DO UPDATE SET revision = EXCLUDED.revision, updated_at = EXCLUDED.updated_at"
-    )
 
 
 # --------------------------------------------------------------------------- areas

@@ -6,7 +6,7 @@ import random
 import time
 from typing import Any
 
-from app.routing import geo
+from app.geo import areas as geo
 
 from .routing_data import AREAS_CSV, KECAMATAN_GEOJSON, KELURAHAN_GEOJSON, officer_kelurahan
 

@@ -12,14 +12,14 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine import URL
 
-from app.routing import jakarta
-from app.routing.seed import DEFAULT_KELURAHAN, DEMO_OFFICERS
+from app.geo import jakarta
+from app.org.seed import DEFAULT_KELURAHAN, DEMO_OFFICERS
 
 from . import REPO, log
 from .database import asyncpg_dsn
 from .services import aduan_cmd
 
-# Routing: the real Jakarta areas, shipped with the package (app/routing/data/jakarta).
+# Routing: the real Jakarta areas, shipped with the package (app/geo/data/jakarta).
 SHARED_DATA = jakarta.DIR
 AREAS_CSV = SHARED_DATA / "jakarta_admin_areas.csv"
 KELURAHAN_GEOJSON = SHARED_DATA / "jakarta_kelurahan.geojson"

@@ -12,7 +12,7 @@ from that moment to the commit only (not from the transaction's first statement)
 
 A unit with no active officer taking the automatic stream needs no lock: there is nobody to
 count. PL/pgSQL ships with PostgreSQL and is installed in every database by default (no
-extension to create). The rule is ``app.routing.assignment``'s (documented there).
+extension to create). The rule is ``app.assignment.service``'s (documented there).
 
 Revision ID: 0005
 Revises: 0004
@@ -28,7 +28,7 @@ down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# 414243: app.routing.assignment.LOCK_CLASS, the namespace of the project's advisory locks.
+# 414243: app.assignment.service.LOCK_CLASS, the namespace of the project's advisory locks.
 PICK_OFFICER = """
 CREATE FUNCTION aduan_pick_officer(
   p_lock_key integer, p_unit text, p_area_codes text[], p_category text, p_open text[]

@@ -1,7 +1,7 @@
 """Routing: administrative areas, units, officers, the routing revision; keywords seeded into the catalogue.
 
-The keywords are seeded from ``app/routing/data/keywords.json`` as shipped with the package
-(``app.routing.keywords.load_keywords``), not from a copy frozen in this file. What this revision
+The keywords are seeded from ``app/classification/data/keywords.json`` as shipped with the package
+(``app.classification.keywords.load_keywords``), not from a copy frozen in this file. What this revision
 writes is therefore fixed by the package version it runs from: the file's history in git is the
 record of it. A database already past this revision keeps its keywords when the file changes
 (they are then edited with ``PUT /v1/categories/{code}/keywords``); bringing existing databases
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from app.routing.keywords import load_keywords
+from app.classification.keywords import load_keywords
 
 revision: str = '0003'
 down_revision: str | None = '0002'

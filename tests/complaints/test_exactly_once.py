@@ -71,7 +71,8 @@ async def test_racing_new_reporters_converge_on_one(client, app_key, db):
 
 
 async def test_a_ticket_collision_draws_again(client, app_key, monkeypatch):
-    from app.complaints import service, tickets
+    from app.complaints import tickets
+    from app.intake import pipeline as service
 
     first = (await client.post("/v1/complaints", json={"description": "satu"}, headers=app_key)).json()
     draws = iter([first["ticket"], first["ticket"], "K7M2-Q9XD"])
