@@ -10,7 +10,7 @@ so that each package depends only on what it owns and what lies below it.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import asyncpg
 from fastapi import Depends, Request
@@ -18,6 +18,16 @@ from fastapi import Depends, Request
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.media_links import MediaSigner
+
+
+class RoutingCache(Protocol):
+    """The routing state a process keeps in memory (``app.intake.placement.Placer``), as the
+    domains that change it see it: they reload it after their change, without importing the
+    intake."""
+
+    async def reload(self, conn: asyncpg.Connection) -> None: ...
+
+    async def ensure_fresh(self, conn: asyncpg.Connection) -> None: ...
 
 
 def get_db(request: Request) -> Database:
@@ -35,6 +45,11 @@ def get_media_signer(request: Request) -> MediaSigner | None:
     return signer
 
 
+def get_routing_cache(request: Request) -> RoutingCache | None:
+    cache: RoutingCache | None = request.app.state.placer
+    return cache
+
+
 async def connection(db: Annotated[Database, Depends(get_db)]) -> AsyncIterator[asyncpg.Connection]:
     """A pooled connection for the request (no transaction: a handler that writes opens one with
     ``async with conn.transaction()``, or uses ``db.transaction()``)."""
@@ -45,4 +60,21 @@ async def connection(db: Annotated[Database, Depends(get_db)]) -> AsyncIterator[
 DbDep = Annotated[Database, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SignerDep = Annotated[MediaSigner | None, Depends(get_media_signer)]
+RoutingCacheDep = Annotated[RoutingCache | None, Depends(get_routing_cache)]
 Conn = Annotated[asyncpg.Connection, Depends(connection)]
+
+
+async def reload_routing(cache: RoutingCache | None, db: Database) -> None:
+    """After a change of areas, units or keywords: this process sees it at once; the others see
+    the new revision (``app.core.revision``) at their next intake."""
+    if cache is not None:
+        async with db.raw() as conn:
+            await cache.reload(conn)
+
+
+async def refresh_routing(cache: RoutingCache | None, db: Database) -> None:
+    """After an officer change: reload only if it moved the revision (migration 0006's trigger
+    bumps it for changes of unit, role, active flag; not for capacity, areas or categories)."""
+    if cache is not None:
+        async with db.raw() as conn:
+            await cache.ensure_fresh(conn)
