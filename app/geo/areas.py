@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
@@ -167,7 +168,7 @@ def _validated_geometry(geometry: Any, where: str, repair: bool) -> tuple[BaseGe
     if gtype not in ("Polygon", "MultiPolygon"):
         raise ValueError(f"{where}: geometry type {gtype!r} is not Polygon or MultiPolygon")
     try:
-        geom = shape(geometry)
+        geom = shape(dict(geometry))
     except Exception as exc:  # shapely raises several types for malformed coordinates
         raise ValueError(f"{where}: malformed {gtype} coordinates ({exc})") from exc
     if geom.is_empty:
@@ -310,7 +311,7 @@ def to_geojson(geometry: BaseGeometry) -> dict[str, Any]:
 
 
 def from_geojson(obj: Mapping[str, Any] | str) -> BaseGeometry:
-    return shape(json.loads(obj) if isinstance(obj, str) else obj)
+    return shape(json.loads(obj) if isinstance(obj, str) else dict(obj))
 
 
 def bbox(geometry: BaseGeometry) -> tuple[float, float, float, float]:
@@ -422,7 +423,11 @@ class _Layer:
     def __init__(self, areas: list[AreaBoundary]):
         self.areas = areas
         # Copies, so preparing them never mutates the caller's objects.
-        self.geoms = shapely.from_wkb(shapely.to_wkb([a.geometry for a in areas])) if areas else []
+        self.geoms: npt.NDArray[np.object_] = (
+            shapely.from_wkb(shapely.to_wkb([a.geometry for a in areas]))
+            if areas
+            else np.empty(0, dtype=object)
+        )
         self.cells: dict[int, int | tuple[int, ...]] = {}
         self.x0 = self.y0 = 0.0
         self.nx = self.ny = 0
@@ -453,7 +458,7 @@ class _Layer:
         for b, g in zip(box_idx.tolist(), geom_idx.tolist(), strict=True):
             touching.setdefault(b, []).append(g)
         singles = [(b, gs[0]) for b, gs in touching.items() if len(gs) == 1]
-        covered = (
+        covered: npt.NDArray[np.bool_] | list[bool] = (
             shapely.covers(
                 np.array([self.geoms[g] for _, g in singles], dtype=object),
                 boxes[[b for b, _ in singles]],
@@ -481,7 +486,7 @@ class _Layer:
         entry = self.cells.get(key)
         if entry is None:
             return None
-        if type(entry) is int:
+        if isinstance(entry, int):
             return self.areas[entry]
         # A border cell: its sub-cell (clamped, so it always lies in this cell).
         sub, cell = self.SUB, self.CELL
@@ -491,7 +496,7 @@ class _Layer:
         found = self.subcells.get(skey)
         if found is None:
             found = self.subcells[skey] = self._split(ix, iy, sx, sy, entry)
-        if type(found) is int:
+        if isinstance(found, int):
             return self.areas[found]
         for i in found:
             if _intersects_xy(self.geoms[i], lon, lat):
