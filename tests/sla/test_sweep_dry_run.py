@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from app.sla.sweeper import sweep
 from tests.org import helpers as h
-from tests.routing.test_sweeper import T0, UNIT, at
+from tests.sla.test_sweeper import T0, UNIT, at
 
 
 async def _state(db):  # type: ignore[no-untyped-def]
