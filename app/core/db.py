@@ -14,13 +14,16 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import asyncpg
 import orjson
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+
+if TYPE_CHECKING:
+    from pgserver.postgres_server import PostgresServer
 
 log = logging.getLogger("aduan.db")
 
@@ -38,7 +41,7 @@ class Base(DeclarativeBase):
 
 
 # Errors that mean "the database is not reachable", answered 503.
-DB_UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+DB_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     OSError,
     asyncio.TimeoutError,
     asyncpg.exceptions.CannotConnectNowError,
@@ -56,11 +59,11 @@ def embedded_database_url(data_dir: Path, database: str = "aduan") -> str:
     pgserver ships PostgreSQL in a pip wheel; the server stops when the last
     process that asked for it exits.
     """
-    import pgserver  # imported lazily: only the embedded mode needs it
+    from pgserver.postgres_server import get_server  # lazily: only the embedded mode needs it
 
     pgdata = (data_dir / "pg").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    server = get_server(pgdata, cleanup_mode="stop")
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{database}";')
@@ -69,7 +72,7 @@ def embedded_database_url(data_dir: Path, database: str = "aduan") -> str:
     return uri.replace("postgresql://", "postgresql+asyncpg://", 1)
 
 
-_embedded_servers: list[Any] = []
+_embedded_servers: list[PostgresServer] = []
 
 
 def resolve_database_url(database_url: str | None, data_dir: Path) -> str:

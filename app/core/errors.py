@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -106,7 +107,7 @@ def problem_response(
 
 
 def field_errors(
-    errors: list[dict[str, Any]], *, drop_prefix: tuple[str, ...] = ("body",)
+    errors: Sequence[Mapping[str, Any]], *, drop_prefix: tuple[str, ...] = ("body",)
 ) -> list[dict[str, Any]]:
     """Pydantic errors as ``[{"field": "location.lat", "detail": ...}]``.
 
@@ -142,7 +143,7 @@ def normalise_errors(errors: Any) -> list[dict[str, str]]:
     return out
 
 
-def validation_problem(errors: list[dict[str, Any]], instance: str | None = None) -> Response:
+def validation_problem(errors: Sequence[Mapping[str, Any]], instance: str | None = None) -> Response:
     fields = field_errors(errors)
     summary = "; ".join(f"{e['field']}: {e['detail']}" for e in fields[:5])
     return problem_response(
@@ -175,6 +176,7 @@ _HTTP_TITLES = {
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
         extra = dict(exc.extra)
         if "errors" in extra:
@@ -189,6 +191,7 @@ def install_error_handlers(app: FastAPI) -> None:
             **extra,
         )
 
+    @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         title = _HTTP_TITLES.get(exc.status_code, "Error")
         detail = exc.detail if isinstance(exc.detail, str) else title
@@ -200,9 +203,11 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, title, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
         )
 
+    @app.exception_handler(RequestValidationError)
     async def request_validation_error(request: Request, exc: RequestValidationError) -> Response:
         return validation_problem(list(exc.errors()), instance=request.url.path)
 
+    @app.exception_handler(ValidationError)
     async def pydantic_validation_error(request: Request, exc: ValidationError) -> Response:
         return validation_problem(list(exc.errors()), instance=request.url.path)
 
@@ -239,6 +244,7 @@ def install_error_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
 
+    @app.exception_handler(ClientDisconnect)
     async def client_disconnect(request: Request, exc: Exception) -> Response:
         # The client left before its body arrived (a timeout, a closed app): nothing was read, so
         # nothing was done, and nobody is left to answer. Not a server error.
@@ -251,11 +257,7 @@ def install_error_handlers(app: FastAPI) -> None:
         rejected = data_error_problem(exc, request)
         return rejected if rejected is not None else await unexpected(request, exc)
 
-    app.add_exception_handler(ClientDisconnect, client_disconnect)  # type: ignore[arg-type]
-    app.add_exception_handler(AppError, app_error)  # type: ignore[arg-type]
-    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, request_validation_error)  # type: ignore[arg-type]
-    app.add_exception_handler(ValidationError, pydantic_validation_error)  # type: ignore[arg-type]
+    # The handlers above are registered by their decorators; these take a whole family each.
     for cls in (*DB_UNAVAILABLE_ERRORS, sqlalchemy.exc.DBAPIError, sqlalchemy.exc.TimeoutError):
         app.add_exception_handler(cls, infrastructure_error)
     for cls in _REJECTED_BY_DATABASE:
@@ -271,7 +273,7 @@ def install_error_handlers(app: FastAPI) -> None:
 # something wrong and gets a 4xx problem instead of a 500; the WARNING says which check is
 # missing so that it gets written.
 
-_REJECTED_BY_DATABASE: tuple[type[BaseException], ...] = (
+_REJECTED_BY_DATABASE: tuple[type[Exception], ...] = (
     asyncpg.exceptions.DataError,  # 22xxx: truncation, out of range, bad encoding, NUL, bad text
     asyncpg.exceptions.IntegrityConstraintViolationError,  # 23xxx
     asyncpg.exceptions.ProgramLimitExceededError,  # 54000: e.g. an index row too large

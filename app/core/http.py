@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
@@ -34,7 +35,7 @@ class MalformedJson(AppError):
 class RequestInvalid(Exception):
     """Carries pydantic errors to the one validation renderer."""
 
-    def __init__(self, errors: list[dict[str, Any]]):
+    def __init__(self, errors: Sequence[Mapping[str, Any]]) -> None:
         self.errors = errors
 
 
@@ -191,7 +192,7 @@ def install_request_invalid_handler(app) -> None:  # type: ignore[no-untyped-def
 
 def json_body_schema(
     model: type[BaseModel], *, required: bool = True, examples: dict[str, Any] | None = None
-):
+) -> dict[str, Any]:
     """``openapi_extra`` for an endpoint that reads its JSON body itself."""
     content: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
     if examples:
@@ -276,7 +277,7 @@ class BodyLimitMiddleware:
         # while the endpoint is waiting for a chunk that is late, or the body is too slow.
         loop = asyncio.get_running_loop()
         timer: asyncio.TimerHandle | None = None
-        waiter: asyncio.Task | None = None
+        waiter: asyncio.Task[Any] | None = None
         last_chunk = span_start = 0.0
         span_bytes = 0
         timed_out: str | None = None

@@ -40,7 +40,7 @@ import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.storage import MemoryStorage, SlidingWindowCounterSupport, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -156,7 +156,7 @@ def make_storage(url: str, key_prefix: str) -> Storage:
         return LeanMemoryStorage()
     if not url.startswith("async+"):
         url = "async+" + url
-    options: dict[str, object] = {}
+    options: dict[str, float | str | bool] = {}
     if url.startswith(("async+redis", "async+rediss", "async+valkey")):
         options = {
             "implementation": "redispy",
@@ -164,7 +164,7 @@ def make_storage(url: str, key_prefix: str) -> Storage:
             "socket_timeout": REDIS_TIMEOUT_S,
             "socket_connect_timeout": REDIS_TIMEOUT_S,
         }
-    storage = storage_from_string(url, **options)  # type: ignore[arg-type]
+    storage = storage_from_string(url, **options)
     if not isinstance(storage, Storage):
         raise ValueError(f"ADUAN_RATE_LIMIT_STORAGE: {url!r} is not an async storage")
     return storage
@@ -189,8 +189,11 @@ class RateLimitMiddleware:
     ):
         self.app = app
         self.auth_failures = auth_failures
-        self.storage = storage
         self.limiter = SlidingWindowCounterRateLimiter(storage)
+        if not isinstance(storage, SlidingWindowCounterSupport):  # the limiter checks by duck typing
+            raise NotImplementedError(f"{type(storage).__name__} has no sliding window counter")
+        # The hot path asks the storage directly (see Bucket), so it needs the storage's own type.
+        self.storage: SlidingWindowCounterSupport = storage
         self.public = public
         self.api_key = api_key
         self.webhook = webhook
@@ -257,7 +260,7 @@ class RateLimitMiddleware:
         if self._down_until and time.monotonic() < self._down_until:
             return True
         try:
-            allowed = await self.storage.acquire_sliding_window_entry(  # type: ignore[attr-defined]
+            allowed = await self.storage.acquire_sliding_window_entry(
                 bucket.key_head + ident + bucket.key_tail, bucket.item.amount, bucket.expiry, 1
             )
         except Exception as exc:  # fail open: a limiter outage must not become the service's
