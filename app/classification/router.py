@@ -1,9 +1,104 @@
-"""Endpoints of app.classification (being moved here from app/routing/router.py)."""
+"""The classification API: what the keyword classifier and the gazetteer make of a text (any
+key), and each category's keywords (read by officer roles, replaced by supervisors). The SQL is
+``app.classification.repository``'s; ``/v1/classify`` reads the in-memory routing state
+(``app.classification.deps.ClassifierState``), the same intake uses."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.auth import audit
+from app.classification import repository
+from app.classification.deps import ClassifierStateDep
+from app.classification.schemas import ClassifyArea, ClassifyIn, ClassifyOut, KeywordsIn, KeywordsOut
+from app.core.deps import Conn, DbDep, RoutingCacheDep, reload_routing
+from app.core.errors import ServiceUnavailable, problems
 from app.core.routes import JsonRoute
+from app.core.security import AnyKey, Officer, Supervisor
 
 router = APIRouter(route_class=JsonRoute)
+
+
+@router.post(
+    "/v1/classify",
+    tags=["routing"],
+    operation_id="classifyText",
+    summary="Suggest a category and find area names in a text (any key)",
+    description=(
+        "The same keyword classifier and gazetteer intake uses. `category` is null when the confidence is "
+        "below the threshold; `scores` and `matched` explain the decision."
+    ),
+    response_model=ClassifyOut,
+    responses={
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "category": "drainage_flood",
+                        "confidence": 0.9502,
+                        "areas": [
+                            {
+                                "code": "31.71.06.1003",
+                                "level": "kelurahan",
+                                "name": "Cikini",
+                                "ambiguous": False,
+                            }
+                        ],
+                        "scores": {"drainage_flood": 6.0},
+                        "matched": {"drainage_flood": ["got mampet:3", "banjir:3"]},
+                    }
+                }
+            }
+        },
+        **problems(400, 401, 403, 415, 422, 503),
+    },
+)
+async def classify(principal: AnyKey, body: ClassifyIn, conn: Conn, state: ClassifierStateDep) -> ClassifyOut:
+    if state is None:
+        raise ServiceUnavailable("the keyword model is not loaded yet")
+    await state.ensure_fresh(conn)
+    result = state.classify(body.text)
+    areas = [ClassifyArea.model_validate(a) for a in state.areas_in_text(body.text)]
+    if result is None:
+        return ClassifyOut(category=None, confidence=0.0, areas=areas, scores={}, matched={})
+    return ClassifyOut(
+        category=result.category,
+        confidence=result.confidence,
+        areas=areas,
+        scores=result.scores,
+        matched=result.matched,
+    )
+
+
+@router.get(
+    "/v1/categories/{code}/keywords",
+    tags=["categories"],
+    operation_id="getCategoryKeywords",
+    summary="The classifier keywords of a category (officer roles)",
+    response_model=KeywordsOut,
+    responses=problems(401, 403, 404, 503),
+)
+async def get_keywords(code: str, principal: Officer, conn: Conn) -> KeywordsOut:
+    return KeywordsOut(category=code, keywords=await repository.get_keywords(conn, code))
+
+
+@router.put(
+    "/v1/categories/{code}/keywords",
+    tags=["categories"],
+    operation_id="setCategoryKeywords",
+    summary="Replace the classifier keywords of a category (admin, supervisor)",
+    description='Each entry is `"phrase"` or `"phrase:weight"`; takes effect for the next complaint.',
+    response_model=KeywordsOut,
+    responses=problems(400, 401, 403, 404, 415, 422, 503),
+)
+async def set_keywords(
+    code: str, principal: Supervisor, body: KeywordsIn, db: DbDep, cache: RoutingCacheDep
+) -> KeywordsOut:
+    async with db.transaction() as conn:
+        keywords = await repository.set_keywords(conn, code, body.keywords)
+        await audit.record(
+            conn, principal, "category.keywords", target_type="category", target_id=code,
+            data={"keywords": body.keywords},
+        )  # fmt: skip
+    await reload_routing(cache, db)
+    return KeywordsOut(category=code, keywords=keywords)

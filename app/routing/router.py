@@ -11,22 +11,14 @@ from starlette.responses import Response
 from app.auth import audit, policy
 from app.complaints import service as complaints
 from app.complaints.schemas import ComplaintOut
-from app.core.errors import Forbidden, UnsupportedMediaType, problems
+from app.core.errors import Forbidden, problems
 from app.core.http import json_body_schema, json_response, read_json
 from app.core.preconditions import IfMatch, expected_version
-from app.core.security import Admin, AnyKey, Officer, Supervisor
+from app.core.security import Admin, Officer, Supervisor
 from app.routing import service
 from app.routing.schemas import (
-    AreaImportOut,
-    AreaLevel,
-    AreaList,
-    AreaLookupOut,
     AssignmentIn,
-    ClassifyIn,
-    ClassifyOut,
     EwsIn,
-    KeywordsIn,
-    KeywordsOut,
     OfficerIn,
     OfficerList,
     OfficerOut,
@@ -45,8 +37,6 @@ router = APIRouter()
 MAX_LIMIT = 200
 
 BODY_MODELS: list[type] = [
-    ClassifyIn,
-    KeywordsIn,
     UnitIn,
     UnitPatch,
     OfficerIn,
@@ -54,43 +44,6 @@ BODY_MODELS: list[type] = [
     AssignmentIn,
     EwsIn,
 ]
-
-_GEOJSON_EXAMPLE = {
-    "type": "FeatureCollection",
-    "features": [
-        {
-            "type": "Feature",
-            "properties": {
-                "code": "31.71.06.1003",
-                "name": "Cikini",
-                "level": "kelurahan",
-                "kecamatan_code": "31.71.06",
-                "kecamatan": "Menteng",
-                "kota_code": "31.71",
-                "kota": "Kota Administrasi Jakarta Pusat",
-            },
-            "geometry": {
-                "type": "Polygon",
-                "coordinates": [
-                    [
-                        [106.836, -6.195],
-                        [106.846, -6.195],
-                        [106.846, -6.185],
-                        [106.836, -6.185],
-                        [106.836, -6.195],
-                    ]
-                ],
-            },
-        }
-    ],
-}
-_CSV_EXAMPLE = (
-    "level,code,name,parent_code\n"
-    "provinsi,31,Daerah Khusus Ibukota Jakarta,\n"
-    "kota_kabupaten,31.71,Kota Administrasi Jakarta Pusat,31\n"
-    "kecamatan,31.71.06,Menteng,31.71\n"
-    "kelurahan,31.71.06.1003,Cikini,31.71.06\n"
-)
 
 
 async def _reload(request: Request) -> None:
@@ -108,213 +61,6 @@ async def _refresh(request: Request) -> None:
     if placer is not None:
         async with request.app.state.db.raw() as conn:
             await placer.ensure_fresh(conn)
-
-
-# --------------------------------------------------------------------------- areas
-
-
-@router.post(
-    "/v1/areas/import",
-    tags=["areas"],
-    operation_id="importAreas",
-    summary="Import area boundaries (GeoJSON) or the area hierarchy (CSV) (admin)",
-    description=(
-        "The file is the body. `application/geo+json` (or `application/json`): a FeatureCollection of "
-        "Polygon/MultiPolygon features with properties `code`, `name`, `level` (and, for kelurahan, "
-        "`kecamatan_code`/`kecamatan`, `kota_code`/`kota`). `text/csv`: `level,code,name,parent_code`. "
-        "Codes are Kemendagri codes. Rows are upserted by code; the whole file is applied or nothing is. "
-        "The point-lookup index, gazetteer and routing are reloaded right after."
-    ),
-    response_model=AreaImportOut,
-    responses=problems(400, 401, 403, 413, 415, 422, 503),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/geo+json": {"schema": {"type": "object"}, "example": _GEOJSON_EXAMPLE},
-                "application/json": {"schema": {"type": "object"}, "example": _GEOJSON_EXAMPLE},
-                "text/csv": {"schema": {"type": "string"}, "example": _CSV_EXAMPLE},
-            },
-        }
-    },
-)
-async def import_areas(request: Request, principal: Admin) -> Response:
-    ctype = (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
-    if ctype in ("text/csv", "application/csv"):
-        csv = True
-    elif ctype in ("application/geo+json", "application/json"):
-        csv = False
-    else:
-        raise UnsupportedMediaType(
-            f"send application/geo+json (boundaries) or text/csv (hierarchy), not {ctype or 'no content type'}"
-        )
-    body = await request.body()
-    async with request.app.state.db.transaction() as conn:
-        result = await service.import_file(conn, body, csv=csv)
-        await audit.record(
-            conn, principal, "areas.import", target_type="areas",
-            data={"format": "csv" if csv else "geojson", "bytes": len(body)},
-        )  # fmt: skip
-    await _reload(request)
-    return json_response(result)
-
-
-@router.get(
-    "/v1/areas",
-    tags=["areas"],
-    operation_id="listAreas",
-    summary="List administrative areas (public), by level and parent",
-    response_model=AreaList,
-    responses=problems(422, 503),
-)
-async def list_areas(
-    request: Request,
-    level: AreaLevel | None = None,
-    parent: Annotated[str | None, Query(max_length=20, description="Parent's Kemendagri code")] = None,
-    geometry: Annotated[bool, Query(description="Include each area's GeoJSON geometry")] = False,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-    cursor: str | None = None,
-) -> Response:
-    async with request.app.state.db.raw() as conn:
-        out = await service.list_areas(
-            conn, level=level, parent=parent, geometry=geometry, limit=limit, cursor=cursor
-        )
-    return json_response(out)
-
-
-@router.get(
-    "/v1/areas/lookup",
-    tags=["areas"],
-    operation_id="lookupArea",
-    summary="The kelurahan, kecamatan and kota containing a point (public)",
-    description="Answered from an in-memory STRtree of the imported boundaries; 404 outside every area.",
-    response_model=AreaLookupOut,
-    responses={
-        200: {
-            "content": {
-                "application/json": {
-                    "example": {
-                        "lat": -6.1754,
-                        "lon": 106.8272,
-                        "kelurahan": {"code": "31.71.01.1001", "name": "Gambir"},
-                        "kecamatan": {"code": "31.71.01", "name": "Gambir"},
-                        "kota": {"code": "31.71", "name": "Kota Administrasi Jakarta Pusat"},
-                    }
-                }
-            }
-        },
-        **problems(404, 422, 503),
-    },
-)
-async def lookup_area(
-    request: Request,
-    lat: Annotated[float, Query(ge=-90, le=90, description="WGS84 latitude")],
-    lon: Annotated[float, Query(ge=-180, le=180, description="WGS84 longitude")],
-) -> Response:
-    placer = request.app.state.placer
-    async with request.app.state.db.raw() as conn:
-        await placer.ensure_fresh(conn)
-    hit = placer.index.lookup(lat, lon) if placer.index is not None else None
-    if hit is None:
-        raise service.OutsideAreas(
-            f"no imported area contains ({lat}, {lon})"
-            if placer.index is not None
-            else "no area boundaries imported",
-        )
-    area = placer.area_from_hit(hit, "point")
-    return json_response(
-        {"lat": lat, "lon": lon, **{k: area.get(k) for k in ("kelurahan", "kecamatan", "kota")}}
-    )
-
-
-# --------------------------------------------------------------------------- classify and keywords
-
-
-@router.post(
-    "/v1/classify",
-    tags=["routing"],
-    operation_id="classifyText",
-    summary="Suggest a category and find area names in a text (any key)",
-    description=(
-        "The same keyword classifier and gazetteer intake uses. `category` is null when the confidence is "
-        "below the threshold; `scores` and `matched` explain the decision."
-    ),
-    response_model=ClassifyOut,
-    responses={
-        200: {
-            "content": {
-                "application/json": {
-                    "example": {
-                        "category": "drainage_flood",
-                        "confidence": 0.9502,
-                        "areas": [
-                            {
-                                "code": "31.71.06.1003",
-                                "level": "kelurahan",
-                                "name": "Cikini",
-                                "ambiguous": False,
-                            }
-                        ],
-                        "scores": {"drainage_flood": 6.0},
-                        "matched": {"drainage_flood": ["got mampet:3", "banjir:3"]},
-                    }
-                }
-            }
-        },
-        **problems(400, 401, 403, 415, 422, 503),
-    },
-    openapi_extra=json_body_schema(ClassifyIn),
-)
-async def classify(request: Request, principal: AnyKey) -> Response:
-    body = await read_json(request, ClassifyIn)
-    placer = request.app.state.placer
-    async with request.app.state.db.raw() as conn:
-        await placer.ensure_fresh(conn)
-    result = placer.classify(body.text)
-    return json_response(
-        {
-            "category": result.category if result else None,
-            "confidence": result.confidence if result else 0.0,
-            "areas": placer.areas_in_text(body.text),
-            "scores": result.scores if result else {},
-            "matched": result.matched if result else {},
-        }
-    )
-
-
-@router.get(
-    "/v1/categories/{code}/keywords",
-    tags=["categories"],
-    operation_id="getCategoryKeywords",
-    summary="The classifier keywords of a category (officer roles)",
-    response_model=KeywordsOut,
-    responses=problems(401, 403, 404, 503),
-)
-async def get_keywords(request: Request, code: str, principal: Officer) -> Response:
-    async with request.app.state.db.raw() as conn:
-        return json_response(await service.get_keywords(conn, code))
-
-
-@router.put(
-    "/v1/categories/{code}/keywords",
-    tags=["categories"],
-    operation_id="setCategoryKeywords",
-    summary="Replace the classifier keywords of a category (admin, supervisor)",
-    description='Each entry is `"phrase"` or `"phrase:weight"`; takes effect for the next complaint.',
-    response_model=KeywordsOut,
-    responses=problems(400, 401, 403, 404, 415, 422, 503),
-    openapi_extra=json_body_schema(KeywordsIn),
-)
-async def set_keywords(request: Request, code: str, principal: Supervisor) -> Response:
-    body = await read_json(request, KeywordsIn)
-    async with request.app.state.db.transaction() as conn:
-        out = await service.set_keywords(conn, code, body.keywords)
-        await audit.record(
-            conn, principal, "category.keywords", target_type="category", target_id=code,
-            data={"keywords": body.keywords},
-        )  # fmt: skip
-    await _reload(request)
-    return json_response(out)
 
 
 # --------------------------------------------------------------------------- units

@@ -17,7 +17,7 @@ import httpx
 from app.cli import migrate
 from app.core.config import Settings
 from app.main import create_app
-from app.routing.service import import_jakarta_if_empty
+from app.geo.repository import import_jakarta_if_empty
 from tests.conftest import _asyncpg_dsn, _create_database, _drop_database
 from tests.org.helpers import create_officer, create_units, full, submit
 
