@@ -325,8 +325,8 @@ def _reporter(rep: ReporterDraft | None) -> ReporterDraft | None:
     if rep is None:
         return None
     handles = {}
-    for kind, handle in (rep.handles or {}).items():
-        kind, handle = clean_text(str(kind)), _fit_or_drop(str(handle), HANDLE_MAX)
+    for raw_kind, raw_handle in (rep.handles or {}).items():
+        kind, handle = clean_text(str(raw_kind)), _fit_or_drop(str(raw_handle), HANDLE_MAX)
         if handle and 0 < len(kind) <= HANDLE_KIND_MAX:
             handles[kind] = handle
     return ReporterDraft(

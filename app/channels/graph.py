@@ -52,7 +52,9 @@ class GraphApiMentionSource:
         return {"text": data.get("text") or data.get("caption") or "", **data}
 
 
-async def complete_mentions(pipeline: Pipeline, source: MentionSource, *, limit: int = 100) -> list[dict]:
+async def complete_mentions(
+    pipeline: Pipeline, source: MentionSource, *, limit: int = 100
+) -> list[dict[str, Any]]:
     """Fetch the text of stored mentions and create their complaints."""
     from app.channels.registry import ENDPOINTS
 
@@ -63,10 +65,10 @@ async def complete_mentions(pipeline: Pipeline, source: MentionSource, *, limit:
             "ORDER BY received_at LIMIT $1",
             limit,
         )
-    results: list[dict] = []
+    results: list[dict[str, Any]] = []
     for row in rows:
-        outcomes = []
-        errors = []
+        outcomes: list[dict[str, Any]] = []
+        errors: list[str] = []
         for outcome in adapter.parse(delivery_from_row(row)):
             if not isinstance(outcome, Deferred):
                 continue  # the rest of the batch was applied when it arrived

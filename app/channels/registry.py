@@ -43,8 +43,8 @@ _register("sms_gateway", sms_gateway.ADAPTER)
 _register("whatsapp", whatsapp.ADAPTER)
 _register("lapor", lapor.ADAPTER)
 _register("media", media.ADAPTER)
-for _code, _adapter in offices.ADAPTERS.items():
-    _register(_code, _adapter)
+for _code, _office in offices.ADAPTERS.items():
+    _register(_code, _office)
 
 # channel code -> its endpoints
 CHANNELS: dict[str, tuple[str, ...]] = {}

@@ -52,8 +52,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes, message_from_string, policy
-from email.message import EmailMessage, Message
-from email.utils import getaddresses, parsedate_to_datetime
+from email.message import EmailMessage, Message, MIMEPart
+from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl
@@ -249,9 +249,9 @@ class _Mail:
         return None
 
 
-def _part_text(part: Message) -> str:
+def _part_text(part: MIMEPart) -> str:
     try:
-        content = part.get_content()  # type: ignore[attr-defined]
+        content: str | bytes = part.get_content()  # a text part: str (bytes if the charset lies)
         if isinstance(content, bytes):
             content = content.decode("utf-8", "replace")
     except (LookupError, UnicodeError, AttributeError, ValueError):
@@ -266,11 +266,12 @@ def _walk_attachments(msg: EmailMessage, body_parts: set[int]) -> list[Attachmen
     index = {id(p): n for n, p in enumerate(msg.walk())}
     found: list[AttachmentDraft] = []
 
-    def visit(part: Message) -> None:
+    def visit(part: MIMEPart) -> None:
         ctype = part.get_content_type()
         if ctype == "message/rfc822" and part is not msg:
             inner = part.get_payload()
-            size = len(inner[0].as_bytes()) if isinstance(inner, list) and inner else None
+            first = inner[0] if isinstance(inner, list) and inner else None
+            size = len(first.as_bytes()) if isinstance(first, Message) else None
             found.append(
                 AttachmentDraft(
                     url=f"inbound-part:{index[id(part)]}",
@@ -281,7 +282,7 @@ def _walk_attachments(msg: EmailMessage, body_parts: set[int]) -> list[Attachmen
             )
             return
         if part.is_multipart():
-            for sub in part.get_payload():
+            for sub in part.iter_parts():
                 visit(sub)
             return
         if id(part) in body_parts:
@@ -302,6 +303,13 @@ def _walk_attachments(msg: EmailMessage, body_parts: set[int]) -> list[Attachmen
 
     visit(msg)
     return found
+
+
+def _report_type(msg: Message) -> str | None:
+    value = msg.get_param("report-type")
+    if isinstance(value, tuple):  # an RFC 2231 encoded parameter: (charset, language, text)
+        return collapse_rfc2231_value(value)
+    return value
 
 
 def _parse_date(value: str | None) -> datetime | None:
@@ -335,7 +343,7 @@ def _from_mime(raw: bytes | str, source: str) -> _Mail:
         mail.from_name = addresses[0].display_name or None
         mail.from_addr = addresses[0].addr_spec or None
     mail.content_type = msg.get_content_type()
-    mail.report_type = msg.get_param("report-type")  # type: ignore[assignment]
+    mail.report_type = _report_type(msg)
     mail.received_at = _parse_date(mail.header("date"))
 
     body_parts: set[int] = set()
@@ -381,7 +389,7 @@ def _from_mailgun(delivery: Delivery, form: dict[str, str]) -> _Mail:
     ctype_msg = EmailMessage()
     ctype_msg["Content-Type"] = ctype_header
     mail.content_type = ctype_msg.get_content_type()
-    mail.report_type = ctype_msg.get_param("report-type")  # type: ignore[assignment]
+    mail.report_type = _report_type(ctype_msg)
     mail.received_at = _parse_date(mail.header("date"))
     if mail.received_at is None and (form.get("timestamp") or "").isdigit():
         mail.received_at = datetime.fromtimestamp(int(form["timestamp"]), UTC)

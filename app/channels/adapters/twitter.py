@@ -42,7 +42,7 @@ def _hmac_b64(secret: str, message: bytes) -> str:
     return base64.b64encode(hmac.new(secret.encode(), message, hashlib.sha256).digest()).decode()
 
 
-def crc_response(crc_token: str, consumer_secret: str) -> dict:
+def crc_response(crc_token: str, consumer_secret: str) -> dict[str, str]:
     """The JSON body answering X's Challenge-Response Check."""
     if not consumer_secret:
         raise ChannelNotConfigured("the X consumer secret is not configured")
@@ -222,7 +222,7 @@ def _direct_message(event: dict[str, Any], account: str, users: dict[str, Any], 
             loc = _obj(attachment.get("location"), f"{where}.message_data.attachment.location")
             shared = loc.get("shared_coordinate") or {}
             location = _point(shared.get("coordinates") if isinstance(shared, dict) else None, None, where)
-    if media and isinstance(attachment.get("media"), dict):
+    if media and attachment is not None and isinstance(attachment.get("media"), dict):
         # The photo's t.co link sits in the text like a tweet's media link.
         entities = {**entities, "media": [attachment["media"]]}
     text = _clean_text(raw_text, entities, media, account)
@@ -428,8 +428,9 @@ def _obj(value: Any, where: str) -> dict[str, Any]:
 def _event_id(item: Any) -> str | None:
     if not isinstance(item, dict):
         return None
-    if isinstance(item.get("id"), str):
-        return item["id"]
+    event_id = item.get("id")
+    if isinstance(event_id, str):
+        return event_id
     status = item.get("status")
     if isinstance(status, dict) and status.get("id") is not None:
         return str(status["id"])
