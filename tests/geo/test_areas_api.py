@@ -212,3 +212,24 @@ async def test_real_jakarta_files_find_known_places(client, admin):
         assert body["kota"]["code"] == kota, place
     # the Java Sea north of the coast is in no kelurahan or kecamatan
     assert (await client.get("/v1/areas/lookup", params={"lat": -5.95, "lon": 106.95})).status_code == 404
+
+
+async def test_an_import_is_audited_with_its_format_and_size(client, admin, db):
+    csv = h.HIERARCHY_CSV.encode()
+    r = await client.post(
+        "/v1/areas/import", content=csv, headers={**admin, "Content-Type": "text/csv; charset=utf-8"}
+    )
+    assert r.status_code == 200, r.text
+    # a hierarchy answers without the boundary-only fields
+    assert set(r.json()) == {"kind", "imported", "levels"} and r.json()["kind"] == "hierarchy"
+    row = await db.fetchrow("SELECT target_type, data FROM audit_log WHERE action = 'areas.import'")
+    assert row["target_type"] == "areas" and json.loads(row["data"]) == {"format": "csv", "bytes": len(csv)}
+
+
+async def test_without_the_routing_state_the_lookup_is_503(app, client):
+    placer, app.state.placer = app.state.placer, None
+    try:
+        r = await client.get("/v1/areas/lookup", params=h.IN_SUKAMAJU)
+    finally:
+        app.state.placer = placer
+    assert r.status_code == 503 and r.headers["content-type"].startswith("application/problem+json")

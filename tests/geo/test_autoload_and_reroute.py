@@ -16,8 +16,8 @@ import httpx
 
 from app.cli import migrate
 from app.core.config import Settings
-from app.main import create_app
 from app.geo.repository import import_jakarta_if_empty
+from app.main import create_app
 from tests.conftest import _asyncpg_dsn, _create_database, _drop_database
 from tests.org.helpers import create_officer, create_units, full, submit
 
