@@ -26,11 +26,23 @@ import signal
 import socket
 import sys
 import traceback
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from app.core.config import get_settings, secret
 from app.core.db import resolve_database_url
+
+if TYPE_CHECKING:  # imported where they are used: a command loads only what it needs
+    import asyncpg
+    from alembic.config import Config
+
+    from app.core.config import Settings
+    from app.intake.deliveries import Pipeline
+
+T = TypeVar("T")
 
 log = logging.getLogger("aduan.cli")
 
@@ -58,7 +70,7 @@ class CliError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         # argparse prints the usage block and the error; one line says more in a cron mail or a log.
         raise CliError(f"{message} (see `{self.prog} --help`)", EXIT_USAGE)
 
@@ -70,7 +82,7 @@ def _migrations_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "migrations"
 
 
-def alembic_config(url: str):  # type: ignore[no-untyped-def]
+def alembic_config(url: str) -> Config:
     from alembic.config import Config
 
     cfg = Config()
@@ -102,7 +114,7 @@ def downgrade(url: str, revision: str) -> None:
     command.downgrade(alembic_config(url), revision)
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings() -> Settings:
     from pydantic import ValidationError
 
     try:
@@ -153,7 +165,7 @@ def database_url() -> str:
     return url
 
 
-def _chain(exc: BaseException):  # type: ignore[no-untyped-def]
+def _chain(exc: BaseException) -> Iterator[BaseException]:
     seen: set[int] = set()
     e: BaseException | None = exc
     while e is not None and id(e) not in seen:
@@ -391,7 +403,7 @@ def _migrated_database_url(migrate_first: bool) -> str:
     return url
 
 
-def _run_db(fn, *, migrate_first: bool = True):  # type: ignore[no-untyped-def]
+def _run_db(fn: Callable[[asyncpg.Connection], Awaitable[T]], *, migrate_first: bool = True) -> T:
     """Migrate, then run ``fn(conn)`` in one transaction on a one-connection pool.
 
     Without ``migrate_first`` (a dry run, which promises to change nothing, schema included) the
@@ -400,7 +412,7 @@ def _run_db(fn, *, migrate_first: bool = True):  # type: ignore[no-untyped-def]
 
     url = _migrated_database_url(migrate_first)
 
-    async def run():  # type: ignore[no-untyped-def]
+    async def run() -> T:
         db = Database(create_engine(url, pool_size=1, max_overflow=0))
         try:
             async with db.transaction() as conn:
@@ -435,7 +447,7 @@ def cmd_areas_import(args: argparse.Namespace) -> int:
                 f"cannot read {path}: {exc.strerror or exc} (nothing imported)", EXIT_USAGE
             ) from exc
 
-    async def run(conn):  # type: ignore[no-untyped-def]
+    async def run(conn: asyncpg.Connection) -> list[tuple[Path, dict[str, Any]]]:
         results = []
         for path, data in files:
             try:
@@ -463,7 +475,7 @@ def cmd_areas_reroute(args: argparse.Namespace) -> int:
         raise CliError("routing is off (ADUAN_ROUTING_ENABLED=false): nothing is routed", EXIT_USAGE)
     url = _migrated_database_url(migrate_first=not args.dry_run)
 
-    async def run():  # type: ignore[no-untyped-def]
+    async def run() -> tuple[list[dict[str, Any]], list[tuple[uuid.UUID, Exception]]]:
         db = Database(create_engine(url, pool_size=1, max_overflow=0))
         try:
             async with db.raw() as conn:
@@ -474,7 +486,8 @@ def cmd_areas_reroute(args: argparse.Namespace) -> int:
                         "there are no areas to place complaints in: run `aduan areas import` first",
                         EXIT_FAILURE,
                     )
-                outcomes, failures = [], []
+                outcomes: list[dict[str, Any]] = []
+                failures: list[tuple[uuid.UUID, Exception]] = []
                 for cid in await unplaced_complaints(conn):
                     try:
                         async with conn.transaction():
@@ -562,7 +575,7 @@ def cmd_sla_sweep(args: argparse.Namespace) -> int:
         )
         return 0
 
-    async def dry(conn):  # type: ignore[no-untyped-def]
+    async def dry(conn: asyncpg.Connection) -> tuple[dict[str, Any], dict[uuid.UUID, str]]:
         out = await sweep(conn, now, dry_run=True)
         ids = [b["id"] for b in out["breached"]] + out["at_risk"] + out["on_track"]
         rows = await conn.fetch("SELECT id, ticket FROM complaints WHERE id = ANY($1::uuid[])", ids)
@@ -592,7 +605,7 @@ def cmd_sla_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_pipeline(fn):  # type: ignore[no-untyped-def]
+def _run_pipeline(fn: Callable[[Pipeline], Awaitable[T]]) -> T:
     """Migrate, then run ``fn(pipeline)`` with the intake pipeline of a small pool."""
     from app.core.db import Database, create_engine
     from app.intake.deliveries import Pipeline
@@ -601,7 +614,7 @@ def _run_pipeline(fn):  # type: ignore[no-untyped-def]
     url = ready_database_url()
     _migrate(url)
 
-    async def run():  # type: ignore[no-untyped-def]
+    async def run() -> T:
         db = Database(create_engine(url, pool_size=2, max_overflow=0))
         try:
             placer = Placer()
@@ -644,7 +657,7 @@ def _port(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     # --verbose is accepted before and after the subcommand; SUPPRESS keeps a subcommand's
     # default from overwriting a --verbose given before it.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "-v",
         "--verbose",
@@ -653,7 +666,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="on failure, show the traceback",
     )
 
-    def leaf(parent, name: str, func, **kw):  # type: ignore[no-untyped-def]
+    def leaf(
+        parent: argparse._SubParsersAction[_Parser],
+        name: str,
+        func: Callable[[argparse.Namespace], int],
+        **kw: Any,
+    ) -> _Parser:
         p = parent.add_parser(name, parents=[common], **kw)
         p.set_defaults(func=func, command_name=p.prog.removeprefix("aduan "))
         return p

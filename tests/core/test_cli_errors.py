@@ -76,7 +76,7 @@ def one_line(r: subprocess.CompletedProcess, code: int) -> str:
         ["sla", "sweep"],
         ["sla", "sweep", "--dry-run"],
         ["inbound", "flush-sms"],
-        ["areas", "import", "tests/routing/labelled_complaints.csv"],
+        ["areas", "import", "tests/classification/labelled_complaints.csv"],
     ],
     ids=" ".join,
 )
