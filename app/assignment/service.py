@@ -16,6 +16,8 @@ officer in the automatic stream takes no lock (and a new complaint's insert does
 the pick for it: ``app.intake.placement``). Manual assignment (``assign_officer``) takes the
 same lock (``lock_unit``) and counts in a later statement.
 
+The SQL is ``app.assignment.repository``'s; the events go through ``app.complaints.history``.
+
 Automatic choice: among the unit's active officers (role ``officer``: supervisors take escalations
 and manual assignments, not the automatic stream) who cover the complaint's area (any of its
 kelurahan/kecamatan/kota codes) and category (empty lists cover everything), those below
@@ -27,19 +29,23 @@ from __future__ import annotations
 
 import uuid
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 import orjson
 
+from app.assignment import repository
+from app.complaints import history
 from app.complaints.lifecycle import OPEN_LIST, OPEN_STATUSES
-from app.complaints.service import COLUMNS, RETURNING
 from app.core.errors import Conflict, Unprocessable
 from app.org.rules import UnitInfo
 
-# Namespace of our advisory locks (the two-int form keeps clear of other users' locks).
-LOCK_CLASS = 414243
+# Kept here for the callers that name them through the service.
+LOCK_CLASS = repository.LOCK_CLASS
 OPEN = OPEN_LIST
+
+UnitLookup = Callable[[str], UnitInfo | None]
 
 
 class OfficerUnavailable(Conflict):
@@ -65,69 +71,7 @@ def unit_lock_key(unit_code: str) -> int:
 
 
 async def lock_unit(conn: asyncpg.Connection, unit_code: str) -> None:
-    await conn.execute(f"SELECT pg_advisory_xact_lock({LOCK_CLASS}, $1::int)", unit_lock_key(unit_code))
-
-
-# The one rule of automatic assignment lives in aduan_pick_officer(lock key, unit, the
-# complaint's area codes, its category): at most one row (id, name, load).
-# MATERIALIZED: called once per statement, whatever refers to the pick.
-def _pick_cte(lock_key: str, unit: str, areas: str, category: str, source: str = "", where: str = "") -> str:
-    return (
-        f"pick AS MATERIALIZED (SELECT p.id, p.name, p.load FROM {source}"
-        f"aduan_pick_officer({lock_key}, {unit}, {areas}, {category}) AS p{where})"
-    )
-
-
-# For a new complaint, inside its insert (app.intake.pipeline.insert_sql). The pick is called
-# only when some active officer of the unit has room at all: a necessary condition of any pick
-# (the function checks the whole rule itself), read as a one-time filter of the statement, so a
-# full unit (the usual state of a busy one) costs a read of its officer rows, not a PL/pgSQL call.
-PICK_CTES = _pick_cte(
-    "$36::int",
-    "$23::text",
-    "$35::text[]",
-    "$6::text",
-    where=" WHERE EXISTS (SELECT 1 FROM officers o WHERE o.unit_code = $23::text AND o.active"
-    " AND o.role = 'officer' AND o.open_assignments < o.capacity)",
-)
-
-ROUTE_SQL = f"""
-WITH t AS (
-  SELECT id, unit_code, assignee_id, kelurahan_code, kecamatan_code, kota_code, category
-  FROM complaints WHERE id = $1
-), {
-    _pick_cte(
-        "$7::int",
-        "$2::text",
-        "ARRAY[t.kelurahan_code, t.kecamatan_code, t.kota_code]::text[]",
-        "t.category",
-        source="t, LATERAL ",
-    )
-}, upd AS (
-  UPDATE complaints c
-  SET unit_code = $2, assignee_id = (SELECT id FROM pick),
-      version = c.version + CASE WHEN $6::bool THEN 1 ELSE 0 END, updated_at = now()
-  FROM t
-  -- rewrite the row only when something changes: a new unit, or an officer picked
-  -- (a new complaint already carries its unit; a full unit leaves it in the queue)
-  WHERE c.id = t.id AND (c.unit_code IS DISTINCT FROM $2 OR EXISTS (SELECT 1 FROM pick))
-  RETURNING {COLUMNS}
-), touch AS (
-  UPDATE officers o SET last_assigned_at = clock_timestamp() FROM pick WHERE o.id = pick.id
-), ev AS (
-  INSERT INTO complaint_events (complaint_id, kind, actor, note, public, data)
-  SELECT $1, x.kind, $4, x.note, x.public, x.data FROM (
-    SELECT 1 AS ord, 'routed' AS kind, $5::text AS note, true AS public, $3::jsonb AS data
-    WHERE $3::jsonb IS NOT NULL
-    UNION ALL
-    SELECT 2, 'assigned', NULL, false,
-           jsonb_build_object('officer_id', p.id, 'officer_name', p.name, 'unit', $2::text, 'mode', 'auto',
-                              'open_assignments', p.load + 1, 'previous_officer_id', t.assignee_id)
-    FROM pick p CROSS JOIN t
-  ) AS x ORDER BY x.ord
-)
-SELECT * FROM upd
-"""
+    await repository.lock_unit(conn, unit_lock_key(unit_code))
 
 
 def routed_data(
@@ -175,15 +119,15 @@ async def route_and_assign(
         trigger=trigger,
         previous_officer_id=previous_officer_id,
     )
-    return await conn.fetchrow(
-        ROUTE_SQL,
+    return await repository.route(
+        conn,
         complaint_id,
-        to_unit.code,
-        orjson.dumps(data).decode(),
-        actor,
-        note or f"Diteruskan ke {to_unit.name}",
-        bump_version,
-        unit_lock_key(to_unit.code),
+        unit_code=to_unit.code,
+        lock_key=unit_lock_key(to_unit.code),
+        routed_data=orjson.dumps(data).decode(),
+        note=note or f"Diteruskan ke {to_unit.name}",
+        actor=actor,
+        bump_version=bump_version,
     )
 
 
@@ -191,8 +135,15 @@ async def auto_assign(
     conn: asyncpg.Connection, complaint_id: uuid.UUID, unit_code: str, *, actor: str, bump_version: bool
 ) -> asyncpg.Record | None:
     """Assign within the current unit (no hand-over)."""
-    return await conn.fetchrow(
-        ROUTE_SQL, complaint_id, unit_code, None, actor, None, bump_version, unit_lock_key(unit_code)
+    return await repository.route(
+        conn,
+        complaint_id,
+        unit_code=unit_code,
+        lock_key=unit_lock_key(unit_code),
+        routed_data=None,
+        note=None,
+        actor=actor,
+        bump_version=bump_version,
     )
 
 
@@ -203,18 +154,15 @@ async def assign_officer(
     *,
     actor: str,
     note: str | None,
-    unit_lookup,  # type: ignore[no-untyped-def]
+    unit_lookup: UnitLookup,
 ) -> asyncpg.Record:
-    """Manual assignment to one officer of the responsible unit, never over capacity.
+    """Manual assignment to one officer of the responsible unit, never over capacity (``row``:
+    the complaint, locked by the caller).
 
     A complaint no unit holds yet goes to the officer's unit with it (a ``routed`` event)."""
     if row["status"] not in OPEN_STATUSES:
         raise ComplaintClosed(f"a {row['status']} complaint is not assigned to anyone")
-    officer = await conn.fetchrow(
-        "SELECT o.id, o.name, o.unit_code, o.active, o.capacity, u.name AS unit_name "
-        "FROM officers o JOIN units u ON u.code = o.unit_code WHERE o.id = $1",
-        officer_id,
-    )
+    officer = await repository.officer(conn, officer_id)
     if officer is None:
         raise UnknownReference(
             f"officer_id: no officer {officer_id}",
@@ -233,64 +181,43 @@ async def assign_officer(
     if row["assignee_id"] == officer_id:
         return row
     await lock_unit(conn, officer["unit_code"])
-    load = await conn.fetchval(
-        "SELECT count(*) FROM complaints WHERE assignee_id = $1 AND status = ANY($2::text[])",
-        officer_id,
-        OPEN,
-    )
+    load = await repository.open_load(conn, officer_id, OPEN)
     if load >= officer["capacity"]:
         raise OfficerUnavailable(
             f"officer {officer['name']} is at capacity ({load} open of {officer['capacity']})",
             open_assignments=load,
             capacity=officer["capacity"],
         )
-    updated = await conn.fetchrow(
-        f"UPDATE complaints SET assignee_id = $2, unit_code = $3, version = version + 1, updated_at = now() "
-        f"WHERE id = $1 RETURNING {RETURNING}",
-        row["id"],
-        officer_id,
-        officer["unit_code"],
-    )
-    await conn.execute("UPDATE officers SET last_assigned_at = clock_timestamp() WHERE id = $1", officer_id)
-    events: list[tuple[str, str | None, bool, dict[str, Any]]] = []
+    updated = await repository.set_assignee(conn, row["id"], officer_id, officer["unit_code"])
     if unit_code is None:
         to_unit = unit_lookup(officer["unit_code"]) or UnitInfo(
             officer["unit_code"], officer["unit_name"], "unknown"
         )
-        events.append(
-            (
-                "routed",
-                f"Diteruskan ke {officer['unit_name']}",
-                True,
-                routed_data(
-                    from_unit=None, from_unit_code=None, to_unit=to_unit, rule="manual", trigger="assignment"
-                ),
-            )
-        )
-    events.append(
-        (
-            "assigned",
-            note,
-            False,
-            {
-                "officer_id": str(officer_id),
-                "officer_name": officer["name"],
-                "unit": officer["unit_code"],
-                "mode": "manual",
-                "open_assignments": load + 1,
-                "previous_officer_id": str(row["assignee_id"]) if row["assignee_id"] else None,
-            },
-        )
-    )
-    for kind, ev_note, public, data in events:
-        await conn.execute(
-            "INSERT INTO complaint_events (complaint_id, kind, actor, note, public, data) "
-            "VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
+        await history.append(
+            conn,
             row["id"],
-            kind,
+            "routed",
             actor,
-            ev_note,
-            public,
-            orjson.dumps(data).decode(),
+            note=f"Diteruskan ke {officer['unit_name']}",
+            public=True,
+            data=routed_data(
+                from_unit=None, from_unit_code=None, to_unit=to_unit, rule="manual", trigger="assignment"
+            ),
         )
+    await history.append(
+        conn,
+        row["id"],
+        "assigned",
+        actor,
+        note=note,
+        public=False,
+        data={
+            "officer_id": str(officer_id),
+            "officer_name": officer["name"],
+            "unit": officer["unit_code"],
+            "mode": "manual",
+            "open_assignments": load + 1,
+            "previous_officer_id": str(row["assignee_id"]) if row["assignee_id"] else None,
+        },
+    )
     return updated

@@ -12,6 +12,8 @@ source event (follow-up, edit, deferred mention) is claimed under
 ``(channel, event_id)`` in ``inbound_events`` in the same transaction as its
 effect. Either way a redelivery, even a concurrent one, waits for the first and
 then answers ``duplicate`` naming the original ticket.
+
+The SQL is ``app.intake.repository``'s; the events go through ``app.complaints.history``.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ import dataclasses
 import hashlib
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 
 from app.channels.base import (
+    Adapter,
     AdapterError,
     AttachmentDraft,
     ComplaintDraft,
@@ -43,12 +47,14 @@ from app.channels.base import (
     clean_value,
     sanitize_outcome,
 )
-from app.complaints import service
+from app.complaints import history
 from app.complaints.lifecycle import OPEN_STATUSES
 from app.complaints.tickets import normalise_ticket
+from app.core.db import Database
 from app.core.geohash import encode as geohash
 from app.core.http import json_text
-from app.intake import pipeline
+from app.intake import pipeline, repository
+from app.intake.placement import Placement, Placer
 
 log = logging.getLogger("aduan.inbound")
 
@@ -58,6 +64,13 @@ FRAGMENT_TIMEOUT = timedelta(minutes=10)
 RECENT_WINDOW = timedelta(hours=24)
 # Headers never archived.
 _SECRET_HEADERS = {"authorization", "cookie", "proxy-authorization"}
+
+# One outcome's result, as answered to the platform and recorded on the delivery:
+# ``action`` and, as they apply, ``reason``, ``ticket``, ``complaint_id``, ``external_id``.
+Result = dict[str, Any]
+# (delivery id, the results of its earlier outcomes, their errors): what the last outcome's
+# transaction records on the delivery.
+Record = tuple[uuid.UUID, list[Result], list[str]]
 
 
 # --------------------------------------------------------------------------- drafts <-> JSON
@@ -106,33 +119,27 @@ async def archive(
             **{k: v for k, v in delivery.context.items() if k != "payload"},
         }
     )
-    sql = (
-        "INSERT INTO inbound_deliveries (channel, endpoint, content_type, headers, query, body, body_sha256, context) "
-        "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8::jsonb) "
-        "ON CONFLICT (channel, body_sha256) DO UPDATE SET deliveries = inbound_deliveries.deliveries + 1 "
-        "RETURNING id"
-    )
-    args = (
-        channel,
-        endpoint,
-        clean_text(delivery.content_type or "")[:200] or None,
-        json_text(headers),
-        json_text(clean_value(delivery.query)),
-        delivery.body,
-        hashlib.sha256(delivery.body).hexdigest(),
-        json_text(context),
-    )
-    if token is None:
-        return await conn.fetchval(sql, *args)  # one statement: committed on its own
-    async with conn.transaction():
-        fresh = await conn.fetchval(
-            "INSERT INTO used_tokens (channel, token) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1",
-            channel,
-            token,
+    sha256 = hashlib.sha256(delivery.body).hexdigest()
+
+    async def store() -> uuid.UUID:
+        return await repository.archive_delivery(
+            conn,
+            channel=channel,
+            endpoint=endpoint,
+            content_type=clean_text(delivery.content_type or "")[:200] or None,
+            headers=json_text(headers),
+            query=json_text(clean_value(delivery.query)),
+            body=delivery.body,
+            body_sha256=sha256,
+            context=json_text(context),
         )
-        if not fresh:
+
+    if token is None:
+        return await store()  # one statement: committed on its own
+    async with conn.transaction():
+        if not await repository.claim_token(conn, channel, token):
             raise SignatureError("this signature token was already used")
-        return await conn.fetchval(sql, *args)
+        return await store()
 
 
 def delivery_from_row(row: asyncpg.Record) -> Delivery:
@@ -153,7 +160,10 @@ def delivery_from_row(row: asyncpg.Record) -> Delivery:
 
 
 class Pipeline:
-    def __init__(self, db: Any, placer: Any):
+    """What every channel endpoint hands its archived delivery to (``run``), and the re-run of
+    one (``apply`` of an outcome, ``flush_stale_fragments``)."""
+
+    def __init__(self, db: Database, placer: Placer | None) -> None:
         self.db = db
         self.placer = placer
 
@@ -161,11 +171,11 @@ class Pipeline:
         self,
         delivery_id: uuid.UUID,
         channel: str,
-        adapter: Any,
+        adapter: Adapter,
         delivery: Delivery,
         *,
         conn: asyncpg.Connection | None = None,
-    ) -> list[dict]:
+    ) -> list[Result]:
         """Parse and apply; record the outcomes on the delivery. Returns the outcome list.
         ``conn``: the connection the delivery was archived on, kept for its outcomes."""
         try:
@@ -187,12 +197,12 @@ class Pipeline:
                     if isinstance(draft, ComplaintDraft):
                         draft.submitted_by = str(submitter)
                         draft.submitter_role = delivery.context.get("api_key_role")
-        results: list[dict] = []
+        results: list[Result] = []
         errors: list[str] = []
         recorded = False
         for i, outcome in enumerate(outcomes):
             # The last outcome records the delivery's result in its own transaction.
-            record = (delivery_id, results, errors) if i == len(outcomes) - 1 else None
+            record: Record | None = (delivery_id, results, errors) if i == len(outcomes) - 1 else None
             try:
                 results.append(await self.apply(outcome, delivery_id, record=record, conn=conn))
                 recorded = record is not None and not isinstance(outcome, Ignored)
@@ -224,23 +234,26 @@ class Pipeline:
                 log.exception("redacting the raw body of %s delivery %s failed", channel, delivery_id)
                 redacted = None
             if redacted is not None:
-                sql = "UPDATE inbound_deliveries SET body = $2 WHERE id = $1"
                 if conn is not None:
-                    await conn.execute(sql, delivery_id, redacted)
+                    await repository.replace_delivery_body(conn, delivery_id, redacted)
                 else:
                     async with self.db.raw() as own:
-                        await own.execute(sql, delivery_id, redacted)
+                        await repository.replace_delivery_body(own, delivery_id, redacted)
         return results
 
     async def _finish(
-        self, delivery_id: uuid.UUID, status: str, results: list[dict], error: str | None, conn=None
-    ) -> None:  # type: ignore[no-untyped-def]
+        self,
+        delivery_id: uuid.UUID,
+        status: str,
+        results: list[Result],
+        error: str | None,
+        conn: asyncpg.Connection | None = None,
+    ) -> None:
         if conn is None:
             async with self.db.raw() as own:
                 return await self._finish(delivery_id, status, results, error, own)
-        await conn.execute(
-            "UPDATE inbound_deliveries SET status = $2, outcomes = $3::jsonb, error = $4, "
-            "attempts = attempts + 1, processed_at = now() WHERE id = $1",
+        await repository.finish_delivery(
+            conn,
             delivery_id,
             status,
             json_text(clean_value(results)),
@@ -249,7 +262,14 @@ class Pipeline:
 
     # ----------------------------------------------------------------------- outcomes
 
-    async def apply(self, outcome: Outcome, delivery_id: uuid.UUID | None, *, record=None, conn=None) -> dict:  # type: ignore[no-untyped-def]
+    async def apply(
+        self,
+        outcome: Outcome,
+        delivery_id: uuid.UUID | None,
+        *,
+        record: Record | None = None,
+        conn: asyncpg.Connection | None = None,
+    ) -> Result:
         """One outcome, in one transaction (on ``conn`` when given). ``record`` = (delivery id,
         earlier results, earlier errors): also write the delivery's final result in that
         transaction."""
@@ -259,26 +279,26 @@ class Pipeline:
         if isinstance(outcome, ComplaintDraft):
             draft = outcome
 
-            async def create(conn, placement) -> dict:  # type: ignore[no-untyped-def]
+            async def create(conn: asyncpg.Connection, placement: Placement | None) -> Result:
                 return await self._create(conn, draft, delivery_id, placement, record=record)
 
             # The intake's own transaction, placed before it opens (pipeline.run_intake).
             return await pipeline.run_intake(self.db, self.placer, draft, create, conn=conn)
-        async with self.db.transaction(conn=conn) as conn:
+        async with self.db.transaction(conn=conn) as tx:
             if isinstance(outcome, FollowUp):
-                result = await self._follow_up(conn, outcome, delivery_id)
+                result = await self._follow_up(tx, outcome, delivery_id)
             elif isinstance(outcome, Edit):
-                result = await self._edit(conn, outcome, delivery_id)
+                result = await self._edit(tx, outcome, delivery_id)
             elif isinstance(outcome, Fragment):
-                result = await self._fragment(conn, outcome, delivery_id)
+                result = await self._fragment(tx, outcome, delivery_id)
             elif isinstance(outcome, Deferred):
-                result = await self._deferred(conn, outcome, delivery_id)
+                result = await self._deferred(tx, outcome, delivery_id)
             else:
                 raise TypeError(f"unknown outcome {type(outcome).__name__}")
-            await self._record_delivery(conn, record, result)
+            await self._record_delivery(tx, record, result)
             return result
 
-    async def _record_delivery(self, conn, record, result: dict) -> None:  # type: ignore[no-untyped-def]
+    async def _record_delivery(self, conn: asyncpg.Connection, record: Record | None, result: Result) -> None:
         if record is not None:
             rec_id, earlier, errors = record
             results = [*earlier, result]
@@ -287,51 +307,55 @@ class Pipeline:
             )
 
     async def _claim(
-        self, conn: asyncpg.Connection, channel: str, event_id: str | None, action: str, delivery_id
-    ) -> dict | None:
+        self,
+        conn: asyncpg.Connection,
+        channel: str,
+        event_id: str | None,
+        action: str,
+        delivery_id: uuid.UUID | None,
+    ) -> Result | None:
         """Claim a source event; if it was seen before, the answer for a redelivery."""
         if not event_id:
             return None
-        claimed = await conn.fetchval(
-            "INSERT INTO inbound_events (channel, event_id, action, delivery_id) VALUES ($1, $2, $3, $4) "
-            "ON CONFLICT DO NOTHING RETURNING 1",
-            channel,
-            event_id,
-            action,
-            delivery_id,
-        )
-        if claimed:
+        if await repository.claim_event(conn, channel, event_id, action, delivery_id):
             return None
-        prior = await conn.fetchrow(
-            "SELECT e.complaint_id, c.ticket FROM inbound_events e LEFT JOIN complaints c ON c.id = e.complaint_id "
-            "WHERE e.channel = $1 AND e.event_id = $2",
-            channel,
-            event_id,
-        )
+        prior = await repository.claimed_event(conn, channel, event_id)
         return _result("duplicate", event_id, prior["complaint_id"], prior["ticket"])
 
-    async def _record(self, conn, channel: str, event_id: str | None, action: str, complaint_id) -> None:  # type: ignore[no-untyped-def]
+    async def _record(
+        self,
+        conn: asyncpg.Connection,
+        channel: str,
+        event_id: str | None,
+        action: str,
+        complaint_id: uuid.UUID | None,
+    ) -> None:
         if event_id:
-            await conn.execute(
-                "UPDATE inbound_events SET action = $3, complaint_id = $4 WHERE channel = $1 AND event_id = $2",
-                channel,
-                event_id,
-                action,
-                complaint_id,
-            )
+            await repository.record_event(conn, channel, event_id, action, complaint_id)
 
-    async def _create(self, conn, draft: ComplaintDraft, delivery_id, placement=None, record=None) -> dict:  # type: ignore[no-untyped-def]
+    async def _create(
+        self,
+        conn: asyncpg.Connection,
+        draft: ComplaintDraft,
+        delivery_id: uuid.UUID | None,
+        placement: Placement | None = None,
+        record: Record | None = None,
+    ) -> Result:
         # No event claim here: the complaint's own (channel, external_id) key makes a
         # redelivered draft, even a concurrent one, find the first complaint.
-        also = None
+        also: pipeline.Also | None = None
         if record is not None:
             # The delivery's result, should this create the complaint, written by the same
             # statement (one round trip less per webhook); otherwise _record_delivery.
             rec_id, earlier, errors = record
-            status = delivery_status([*earlier, {"action": "created"}], errors)
             also = (
-                RECORD_CREATED_CTE,
-                (rec_id, status, json_text(earlier), draft.external_id, "; ".join(errors) or None),
+                repository.RECORD_CREATED_CTE,
+                {
+                    "delivery_id": rec_id,
+                    "delivery_status": delivery_status([*earlier, {"action": "created"}], errors),
+                    "earlier_outcomes": json_text(earlier),
+                    "delivery_error": "; ".join(errors) or None,
+                },
             )
         row, created = await pipeline.intake(
             conn,
@@ -342,6 +366,7 @@ class Pipeline:
             placement=placement,
             also=also,
         )
+        result: Result
         if (
             not created
             and draft.submitter_role in ("app", "partner")
@@ -362,39 +387,28 @@ class Pipeline:
             await self._record_delivery(conn, record, result)
         return result
 
-    async def _find_target(self, conn, fu: FollowUp) -> asyncpg.Record | None:  # type: ignore[no-untyped-def]
+    async def _find_target(self, conn: asyncpg.Connection, fu: FollowUp) -> asyncpg.Record | None:
         if fu.ticket:
             code = normalise_ticket(fu.ticket)
             if code:
-                row = await conn.fetchrow("SELECT id, ticket FROM complaints WHERE ticket = $1", code)
+                row = await repository.complaint_by_ticket(conn, code)
                 if row:
                     return row
         if fu.thread_refs:
-            row = await conn.fetchrow(
-                "SELECT c.id, c.ticket FROM complaint_threads t JOIN complaints c ON c.id = t.complaint_id "
-                "WHERE t.channel = $1 AND t.key = ANY($2::text[]) ORDER BY c.created_at LIMIT 1",
-                fu.channel,
-                list(fu.thread_refs),
-            )
+            row = await repository.complaint_by_thread(conn, fu.channel, fu.thread_refs)
             if row:
                 return row
         if fu.recent_from_reporter and fu.reporter:
             ids = pipeline.reporter_identities(fu.reporter)
             if ids:
-                return await conn.fetchrow(
-                    "SELECT c.id, c.ticket FROM complaints c JOIN reporter_identities i ON i.reporter_id = c.reporter_id "
-                    "WHERE (i.kind, i.value) IN (SELECT * FROM unnest($1::text[], $2::text[])) "
-                    "AND c.channel = $3 AND c.created_at > $4 AND c.status = ANY($5::text[]) "
-                    "ORDER BY c.created_at DESC LIMIT 1",
-                    [k for k, _ in ids],
-                    [v for _, v in ids],
-                    fu.channel,
-                    datetime.now(UTC) - RECENT_WINDOW,
-                    sorted(OPEN_STATUSES),
+                return await repository.recent_complaint_of_reporter(
+                    conn, ids, fu.channel, datetime.now(UTC) - RECENT_WINDOW, sorted(OPEN_STATUSES)
                 )
         return None
 
-    async def _follow_up(self, conn, fu: FollowUp, delivery_id) -> dict:  # type: ignore[no-untyped-def]
+    async def _follow_up(
+        self, conn: asyncpg.Connection, fu: FollowUp, delivery_id: uuid.UUID | None
+    ) -> Result:
         dup = await self._claim(conn, fu.channel, fu.external_id, "followed_up", delivery_id)
         if dup:
             return dup
@@ -418,24 +432,19 @@ class Pipeline:
             {k: v for k, v in dataclasses.asdict(a).items() if v is not None} for a in fu.attachments
         ]
         loc = fu.location
-        first_point = loc is not None and await conn.fetchval(
-            "SELECT lat IS NULL FROM complaints WHERE id = $1 FOR UPDATE", target["id"]
-        )
-        await conn.execute(
-            "UPDATE complaints SET attachments = attachments || $2::jsonb, "
-            "lat = COALESCE(lat, $3), lon = COALESCE(lon, $4), accuracy_m = CASE WHEN lat IS NULL THEN $5 ELSE accuracy_m END, "
-            "address = COALESCE(address, $6), cell = COALESCE(cell, $7), "
-            "version = version + CASE WHEN $8 THEN 1 ELSE 0 END, updated_at = now() WHERE id = $1",
+        first_point = loc is not None and await repository.lock_has_no_point(conn, target["id"])
+        await repository.add_follow_up(
+            conn,
             target["id"],
-            json_text(attachments),
-            loc.lat if loc else None,
-            loc.lon if loc else None,
-            loc.accuracy_m if loc else None,
-            loc.address if loc else None,
-            geohash(loc.lat, loc.lon) if loc else None,
-            bool(attachments or loc),
+            attachments=json_text(attachments),
+            lat=loc.lat if loc else None,
+            lon=loc.lon if loc else None,
+            accuracy_m=loc.accuracy_m if loc else None,
+            address=loc.address if loc else None,
+            cell=geohash(loc.lat, loc.lon) if loc else None,
+            bump_version=bool(attachments or loc),
         )
-        await service.append_event(
+        await history.append(
             conn,
             target["id"],
             "follow_up",
@@ -452,35 +461,20 @@ class Pipeline:
             await self.placer.after_location(conn, target["id"])
         keys = [k for k in (*fu.thread_keys, fu.external_id) if k]
         if keys:
-            await conn.execute(
-                "INSERT INTO complaint_threads (channel, key, complaint_id) SELECT $1, k, $3 FROM unnest($2::text[]) k "
-                "ON CONFLICT DO NOTHING",
-                fu.channel,
-                keys,
-                target["id"],
-            )
+            await repository.add_thread_keys(conn, fu.channel, keys, target["id"])
         await self._record(conn, fu.channel, fu.external_id, "followed_up", target["id"])
         return _result("followed_up", fu.external_id, target["id"], target["ticket"])
 
-    async def _edit(self, conn, edit: Edit, delivery_id) -> dict:  # type: ignore[no-untyped-def]
+    async def _edit(self, conn: asyncpg.Connection, edit: Edit, delivery_id: uuid.UUID | None) -> Result:
         dup = await self._claim(conn, edit.channel, edit.external_id, "updated", delivery_id)
         if dup:
             return dup
-        target = await conn.fetchrow(
-            "SELECT c.id, c.ticket, c.description FROM complaint_threads t JOIN complaints c ON c.id = t.complaint_id "
-            "WHERE t.channel = $1 AND t.key = $2 FOR UPDATE OF c",
-            edit.channel,
-            edit.target_external_id,
-        )
+        target = await repository.edit_target(conn, edit.channel, edit.target_external_id)
         if target is None:
             await self._record(conn, edit.channel, edit.external_id, "ignored", None)
             return {"action": "ignored", "reason": "unknown_target", "external_id": edit.external_id}
-        await conn.execute(
-            "UPDATE complaints SET description = $2, version = version + 1, updated_at = now() WHERE id = $1",
-            target["id"],
-            edit.description,
-        )
-        await service.append_event(
+        await repository.set_description(conn, target["id"], edit.description)
+        await history.append(
             conn,
             target["id"],
             "edited",
@@ -491,7 +485,7 @@ class Pipeline:
         await self._record(conn, edit.channel, edit.external_id, "updated", target["id"])
         return _result("updated", edit.external_id, target["id"], target["ticket"])
 
-    async def _deferred(self, conn, d: Deferred, delivery_id) -> dict:  # type: ignore[no-untyped-def]
+    async def _deferred(self, conn: asyncpg.Connection, d: Deferred, delivery_id: uuid.UUID | None) -> Result:
         channel = (d.metadata or {}).get("channel") or "governor_social"
         # claimed under its own key: the complaint made once the text is fetched
         # claims the plain id (app.channels.graph)
@@ -502,31 +496,28 @@ class Pipeline:
             return dup
         return {"action": "buffered", "reason": d.reason, "external_id": d.external_id}
 
-    async def _fragment(self, conn, frag: Fragment, delivery_id) -> dict:  # type: ignore[no-untyped-def]
+    async def _fragment(
+        self, conn: asyncpg.Connection, frag: Fragment, delivery_id: uuid.UUID | None
+    ) -> Result:
         channel = frag.draft.channel
         # one group at a time: the last two parts arriving together join once
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"fragment:{frag.group_key}")
-        inserted = await conn.fetchval(
-            "INSERT INTO message_fragments (channel, group_key, seq, total, text, draft, delivery_id) "
-            "VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7) ON CONFLICT (group_key, seq) DO NOTHING RETURNING 1",
-            channel,
-            frag.group_key,
-            frag.seq,
-            frag.total,
-            frag.text,
-            json_text(draft_to_json(frag.draft)),
-            delivery_id,
+        await repository.lock_fragment_group(conn, frag.group_key)
+        inserted = await repository.add_fragment(
+            conn,
+            channel=channel,
+            group_key=frag.group_key,
+            seq=frag.seq,
+            total=frag.total,
+            text=frag.text,
+            draft=json_text(draft_to_json(frag.draft)),
+            delivery_id=delivery_id,
         )
-        prior = await conn.fetchrow(
-            "SELECT id, ticket FROM complaints WHERE channel = $1 AND external_id = $2",
-            channel,
-            frag.draft.external_id,
-        )
+        prior = await repository.ticket_by_external_id(conn, channel, frag.draft.external_id)
         if prior is not None:
             if not inserted:  # a redelivered part
                 return _result("duplicate", frag.external_id, prior["id"], prior["ticket"])
             # a part arriving after its message was flushed incomplete: it is added, not lost
-            await service.append_event(
+            await history.append(
                 conn,
                 prior["id"],
                 "follow_up",
@@ -534,18 +525,11 @@ class Pipeline:
                 note=frag.text,
                 data={"external_id": frag.external_id, "late_part": frag.seq, "of": frag.total},
             )
-            await conn.execute(
-                "UPDATE message_fragments SET joined_at = now() WHERE group_key = $1 AND seq = $2",
-                frag.group_key,
-                frag.seq,
-            )
+            await repository.mark_fragment_joined(conn, frag.group_key, frag.seq)
             return _result("followed_up", frag.external_id, prior["id"], prior["ticket"])
         if not inserted:
             return {"action": "buffered", "reason": "waiting_for_parts", "external_id": frag.external_id}
-        parts = await conn.fetch(
-            "SELECT seq, text FROM message_fragments WHERE group_key = $1 AND joined_at IS NULL ORDER BY seq",
-            frag.group_key,
-        )
+        parts = await repository.waiting_fragments(conn, frag.group_key)
         if len(parts) < frag.total:
             return {
                 "action": "buffered",
@@ -553,10 +537,19 @@ class Pipeline:
                 "external_id": frag.external_id,
             }
         return await self._join(
-            conn, channel, frag.group_key, frag.draft, parts, complete=True, delivery_id=delivery_id
+            conn, frag.group_key, frag.draft, parts, complete=True, delivery_id=delivery_id
         )
 
-    async def _join(self, conn, channel, group_key, draft, parts, *, complete: bool, delivery_id) -> dict:  # type: ignore[no-untyped-def]
+    async def _join(
+        self,
+        conn: asyncpg.Connection,
+        group_key: str,
+        draft: ComplaintDraft,
+        parts: Sequence[asyncpg.Record],
+        *,
+        complete: bool,
+        delivery_id: uuid.UUID | None,
+    ) -> Result:
         from app.channels.adapters.sms_gateway import finish_joined
 
         text = "".join(p["text"] for p in parts).strip()
@@ -564,63 +557,34 @@ class Pipeline:
         if not complete:
             draft.metadata["incomplete"] = True
         outcome = finish_joined(draft, text)
-        await conn.execute(
-            "UPDATE message_fragments SET joined_at = now() WHERE group_key = $1 AND joined_at IS NULL",
-            group_key,
-        )
+        await repository.mark_group_joined(conn, group_key)
         if isinstance(outcome, FollowUp):
             return await self._follow_up(conn, outcome, delivery_id)
         return await self._create(conn, outcome, delivery_id)
 
-    async def flush_stale_fragments(self, now: datetime | None = None) -> list[dict]:
+    async def flush_stale_fragments(self, now: datetime | None = None) -> list[Result]:
         """Incomplete SMS sets older than the timeout become complaints with what arrived."""
         now = now or datetime.now(UTC)
         async with self.db.raw() as conn:
-            groups = await conn.fetch(
-                "SELECT group_key FROM message_fragments WHERE joined_at IS NULL "
-                "GROUP BY group_key HAVING min(received_at) < $1",
-                now - FRAGMENT_TIMEOUT,
-            )
+            groups = await repository.stale_fragment_groups(conn, now - FRAGMENT_TIMEOUT)
         results = []
-        for g in groups:
+        for group_key in groups:
             async with self.db.transaction() as conn:
-                await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"fragment:{g['group_key']}")
-                parts = await conn.fetch(
-                    "SELECT seq, text, draft, channel FROM message_fragments "
-                    "WHERE group_key = $1 AND joined_at IS NULL ORDER BY seq",
-                    g["group_key"],
-                )
+                await repository.lock_fragment_group(conn, group_key)
+                parts = await repository.waiting_fragments(conn, group_key)
                 if not parts:
                     continue
                 draft = draft_from_json(parts[0]["draft"])
                 results.append(
-                    await self._join(
-                        conn,
-                        parts[0]["channel"],
-                        g["group_key"],
-                        draft,
-                        parts,
-                        complete=False,
-                        delivery_id=None,
-                    )
+                    await self._join(conn, group_key, draft, parts, complete=False, delivery_id=None)
                 )
         return results
 
 
-# The delivery's final result when its last outcome creates a complaint: what _finish writes,
-# with the new complaint's _result built in SQL (same keys; none null).
-RECORD_CREATED_CTE = """recorded AS (
-  UPDATE inbound_deliveries d
-  SET status = {1}::text,
-      outcomes = {2}::jsonb || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
-        'action', 'created', 'ticket', c.ticket, 'complaint_id', c.id::text, 'external_id', {3}::text))),
-      error = {4}::text, attempts = d.attempts + 1, processed_at = now()
-  FROM c WHERE d.id = {0}::uuid
-)"""
-
-
-def _result(action: str, external_id: str | None, complaint_id: Any, ticket: str | None) -> dict:
-    out: dict[str, Any] = {"action": action}
+def _result(
+    action: str, external_id: str | None, complaint_id: uuid.UUID | None, ticket: str | None
+) -> Result:
+    out: Result = {"action": action}
     if ticket:
         out["ticket"] = ticket
     if complaint_id:
@@ -630,7 +594,7 @@ def _result(action: str, external_id: str | None, complaint_id: Any, ticket: str
     return out
 
 
-def delivery_status(results: list[dict], errors: list[str]) -> str:
+def delivery_status(results: list[Result], errors: list[str]) -> str:
     if errors:
         return "failed"
     if any(r.get("reason") == "needs_fetch" for r in results):
@@ -640,7 +604,7 @@ def delivery_status(results: list[dict], errors: list[str]) -> str:
     return "processed"
 
 
-def status_code_for(results: list[dict]) -> int:
+def status_code_for(results: list[Result]) -> int:
     """201 when it created complaints; 202 when something was kept for review or is
     waiting for more; 200 for follow-ups, redeliveries and ignored events."""
     actions = {r["action"] for r in results}

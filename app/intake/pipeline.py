@@ -5,12 +5,13 @@
     hand-over and officer pick -> committed by the caller's transaction
 
 ``run_intake`` is the hot path: the placement is computed before the transaction opens and the
-insert checks that the routing state it came from is still current.
+insert checks that the routing state it came from is still current. The statement itself is
+``app.intake.repository``'s (``insert_complaint``): this module decides what goes into it and
+binds the values by name.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -18,12 +19,14 @@ from typing import Any, TypeVar
 import asyncpg
 
 from app.channels.base import ComplaintDraft, ReporterDraft
-from app.complaints.service import COLUMNS, RETURNING
 from app.complaints.tickets import new_ticket
+from app.core.db import Database
 from app.core.errors import AppError, Conflict, Unprocessable
 from app.core.geohash import encode as geohash
 from app.core.http import json_text
 from app.core.pii import find_pii, normalise_phone
+from app.intake import repository
+from app.intake.placement import Placement, Placer
 
 T = TypeVar("T")
 
@@ -48,7 +51,7 @@ class StaleRouting(Exception):  # noqa: N818 - a signal to redo the intake, neve
     """The routing state changed between placing a complaint and writing it: roll back and
     redo with the new state (``run_intake``)."""
 
-    def __init__(self, revision: Any):
+    def __init__(self, revision: Any) -> None:
         super().__init__("routing changed while placing a complaint")
         self.revision = revision
 
@@ -82,46 +85,22 @@ def reporter_identities(rep: ReporterDraft) -> list[tuple[str, str]]:
     return ids
 
 
-# Find the person by any identity, else create them; fill in what we did not know; learn the
-# identities not seen before. CTEs in front of the complaint's insert (``{name}`` ... ``{values}``
-# are its parameters), so a report and its reporter are written by one statement.
-_REPORTER_CTES = """found AS (
-  SELECT reporter_id FROM reporter_identities
-  WHERE (kind, value) IN (SELECT * FROM unnest({kinds}::text[], {values}::text[]))
-  ORDER BY kind = 'phone' DESC, kind = 'email' DESC LIMIT 1
-), created AS (
-  INSERT INTO reporters (name, phone, email, nik)
-  SELECT {name}::text, {phone}::text, {email}::text, {nik}::text WHERE NOT EXISTS (SELECT 1 FROM found)
-  RETURNING id
-), updated AS (
-  -- A submitter is not verified: a report may fill in what we did not know about the person,
-  -- never rewrite what we did (whoever types a known phone number cannot rename its owner or
-  -- take over their email). Officers correct a reporter through PATCH /v1/reporters/{{id}}.
-  UPDATE reporters SET name = COALESCE(name, {name}), phone = COALESCE(phone, {phone}),
-         email = COALESCE(email, {email}), nik = COALESCE(nik, {nik}), updated_at = now()
-  WHERE id = (SELECT reporter_id FROM found)
-    AND ((name IS NULL AND {name}::text IS NOT NULL) OR (phone IS NULL AND {phone}::text IS NOT NULL)
-         OR (email IS NULL AND {email}::text IS NOT NULL) OR (nik IS NULL AND {nik}::text IS NOT NULL))
-), me AS (
-  SELECT id FROM created UNION ALL SELECT reporter_id FROM found
-), learnt AS (
-  INSERT INTO reporter_identities (kind, value, reporter_id)
-  SELECT k, v, me.id FROM me, unnest({kinds}::text[], {values}::text[]) AS t(k, v)
-  ON CONFLICT (kind, value) DO NOTHING RETURNING kind
-)"""
-
-
-def reporter_params(rep: ReporterDraft | None) -> tuple[list[tuple[str, str]], tuple[Any, ...]] | None:
-    """The reporter's identities and the six parameters of ``_REPORTER_CTES``, or None when the
-    report carries nobody to record."""
+def reporter_params(rep: ReporterDraft | None) -> tuple[list[tuple[str, str]], dict[str, Any]] | None:
+    """The reporter's identities and the values of the insert's reporter CTEs
+    (``repository.REPORTER_PARAMETERS``), or None when the report carries nobody to record."""
     if rep is None:
         return None
     ids = reporter_identities(rep)
     if not ids and not rep.name:
         return None
-    phone = next((v for k, v in ids if k == "phone"), None)
-    email = next((v for k, v in ids if k == "email"), None)
-    return ids, (rep.name, phone, email, rep.nik, [k for k, _ in ids], [v for _, v in ids])
+    return ids, {
+        "reporter_name": rep.name,
+        "reporter_phone": next((v for k, v in ids if k == "phone"), None),
+        "reporter_email": next((v for k, v in ids if k == "email"), None),
+        "reporter_nik": rep.nik,
+        "identity_kinds": [k for k, _ in ids],
+        "identity_values": [v for _, v in ids],
+    }
 
 
 async def join_reporter_race(
@@ -133,139 +112,16 @@ async def join_reporter_race(
     if not (row["reporter_is_new"] and ids and row["reporter_claimed"] == 0):
         return
     mine = row["reporter_resolved"]
-    winner = await conn.fetchval(
-        "SELECT reporter_id FROM reporter_identities WHERE kind = $1 AND value = $2", ids[0][0], ids[0][1]
-    )
+    winner = await repository.identity_owner(conn, ids[0][0], ids[0][1])
     if winner is None or winner == mine:
         return
-    await conn.execute("UPDATE complaints SET reporter_id = $2 WHERE reporter_id = $1", mine, winner)
-    await conn.execute("DELETE FROM reporters WHERE id = $1", mine)
+    await repository.merge_reporter(conn, mine, winner)
 
 
 # --------------------------------------------------------------------------- create
 
-
-# The routing state a placement was computed from must still be current when the complaint is
-# written: ``rev`` reads the revision (in the statement's snapshot) and the insert only happens
-# when it matches (or when there is nothing to check, $check false). A stale placement writes
-# nothing and answers routing_current = false; create_complaint raises StaleRouting.
-_REV = """rev AS (
-  SELECT r.revision, (NOT {check}::bool OR r.revision IS NOT DISTINCT FROM {expected}::uuid) AS current
-  FROM (SELECT (SELECT revision FROM routing_revision WHERE id = 1) AS revision) AS r
-)"""
-_COLUMNS_IN = """ticket, channel, external_id, title, description, category, attachments, language, metadata,
-    lat, lon, accuracy_m, address, cell, area, kelurahan_code, kecamatan_code, kota_code,
-    reporter_id, privacy, pii, flags, status, unit_code, response_due_at, due_at, sla_state,
-    received_at, created_by"""
-_VALUES_IN = """$1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9::jsonb, $10, $11, $12, $13, $14, $15::jsonb, $16, $17, $18,
-    {reporter}, $20, $21::jsonb, $22::text[], 'received', $23, $24, $25, $26, COALESCE($27, now()), $28"""
-# A routed insert's extra parameters: $32 routed event data, $33 its note, $34 actor; with a
-# pick also $35 area codes, $36 the unit's lock key.
-_ROUTED_PARAMS = 3
-_PICK_PARAMS = 5
-
-_EVENTS_PLAIN = """e AS (
-  INSERT INTO complaint_events (complaint_id, kind, actor, to_status, public, data)
-  SELECT id, 'created', $29, 'received', true, $30::jsonb FROM c
-)"""
-# When routing already knows the unit (placement["assign"]) the insert records the hand-over
-# and, when the unit has officers in the automatic stream, the officer ``pick``
-# (app.assignment.service.PICK_CTES: the database function aduan_pick_officer takes the unit's
-# advisory lock, unless nobody has room, and reads the officers' kept loads in a snapshot taken
-# after it, so the lock is held from here to the commit only).
-# The events get their ids in the order the rows are produced: the VALUES rows in list order
-# (joined to the one row of ``c``), then the UNION ALL's next branch (an INSERT never runs a
-# parallel plan, so its Append runs its branches one after the other). No ORDER BY: its sort
-# was about half of what the routed event added to the insert (bench/README.md, fourth
-# session), and test_assignment checks the order created, routed, assigned.
-_EVENTS_ROUTED = """e AS (
-  INSERT INTO complaint_events (complaint_id, kind, actor, to_status, note, public, data)
-  SELECT c.id, x.kind, x.actor, x.to_status, x.note, x.public, x.data FROM c CROSS JOIN (VALUES
-    ('created', $29::text, 'received', NULL::text, true, $30::jsonb),
-    ('routed', $34::text, NULL, $33::text, true, $32::jsonb)
-  ) AS x (kind, actor, to_status, note, public, data){assigned}
-){touch}"""
-_ASSIGNED_EVENT = """
-  UNION ALL
-  SELECT c.id, 'assigned', $34::text, NULL, NULL, false,
-         jsonb_build_object('officer_id', p.id, 'officer_name', p.name, 'unit', $23::text, 'mode', 'auto',
-                            'open_assignments', p.load + 1, 'previous_officer_id', NULL)
-  FROM c CROSS JOIN pick p"""
-_TOUCH = """, touch AS (
-  UPDATE officers o SET last_assigned_at = clock_timestamp() FROM pick, c WHERE o.id = pick.id
-)"""
-
-_INSERT_SQL: dict[tuple[str | None, bool, str | None], str] = {}
-
-
-def insert_sql(*, routed: str | None, reporter: bool, also: str | None = None) -> str:
-    """The one statement that writes a new complaint: its reporter (``reporter``: the
-    ``_REPORTER_CTES`` first, else $19 is the reporter's id or NULL), the row, its events, its
-    thread keys and, ``routed``, the hand-over (``"routed"``) or the hand-over and the officer
-    pick (``"pick"``). Parameters: $1 ticket, $2..$30 the row and the created event, $31 thread
-    keys, then ``_ROUTED_PARAMS`` or ``_PICK_PARAMS``, then the revision check (check,
-    expected), then the reporter's six.
-
-    ``also``: the caller's own CTE, written only when the complaint is (it reads ``c``), with
-    ``{0}``, ``{1}`` ... for its parameters, which come last.
-
-    It answers one row always: the complaint's columns (all NULL when nothing was inserted: a
-    redelivery, a ticket collision, or a stale placement), the routing revision and, with a
-    reporter, how it was resolved (for ``join_reporter_race``)."""
-    key = (routed, reporter, also)
-    if key not in _INSERT_SQL:
-        from app.assignment.service import PICK_CTES  # routing builds on complaints, not the reverse
-
-        if routed not in (None, "routed", "pick"):
-            raise ValueError(f"routed: {routed!r}")
-        assigned = routed == "pick"
-        n = 31 + {None: 0, "routed": _ROUTED_PARAMS, "pick": _PICK_PARAMS}[routed]
-        ctes = [_REV.format(check=f"${n + 1}", expected=f"${n + 2}")]
-        result = "SELECT c.*, rev.revision AS routing_revision, rev.current AS routing_current"
-        reporter_value = "$19::uuid"
-        if reporter:
-            names = ("name", "phone", "email", "nik", "kinds", "values")
-            ctes.append(_REPORTER_CTES.format(**{k: f"${n + 3 + i}" for i, k in enumerate(names)}))
-            reporter_value = "COALESCE((SELECT id FROM me), $19::uuid)"
-            result += (
-                ", (SELECT id FROM me) AS reporter_resolved, EXISTS (SELECT 1 FROM created) AS reporter_is_new,"
-                " (SELECT count(*) FROM learnt) AS reporter_claimed"
-            )
-        if assigned:
-            ctes.append(PICK_CTES)
-        columns = _COLUMNS_IN + (", assignee_id" if assigned else "")
-        values = _VALUES_IN.format(reporter=reporter_value) + (", (SELECT id FROM pick)" if assigned else "")
-        ctes.append(
-            f"""c AS (
-  INSERT INTO complaints ({columns})
-  SELECT {values} FROM rev WHERE rev.current
-  ON CONFLICT DO NOTHING  -- (channel, external_id): a redelivery; ticket: a collision, retried
-  RETURNING {RETURNING}
-)"""
-        )
-        if routed is None:
-            ctes.append(_EVENTS_PLAIN)
-        else:
-            ctes.append(
-                _EVENTS_ROUTED.format(
-                    assigned=_ASSIGNED_EVENT if assigned else "", touch=_TOUCH if assigned else ""
-                )
-            )
-        ctes.append(
-            """t AS (
-  INSERT INTO complaint_threads (channel, key, complaint_id)
-  SELECT $2, k, c.id FROM c, unnest($31::text[]) AS k ON CONFLICT DO NOTHING
-)"""
-        )
-        if also:
-            first = n + 3 + (6 if reporter else 0)
-            count = max(int(i) for i in re.findall(r"\{(\d+)\}", also)) + 1
-            ctes.append(also.format(*(f"${first + i}" for i in range(count))))
-        _INSERT_SQL[key] = "WITH " + ",\n".join(ctes) + f"\n{result} FROM rev LEFT JOIN c ON true\n"
-    return _INSERT_SQL[key]
-
-
-SELECT_BY_EXTERNAL = f"SELECT {COLUMNS} FROM complaints c WHERE c.channel = $1 AND c.external_id = $2"
+# The caller's extra CTE and its values (``repository.insert_statement``'s ``also``).
+Also = tuple[str, dict[str, Any]]
 
 
 async def create_complaint(
@@ -274,11 +130,12 @@ async def create_complaint(
     *,
     actor: str,
     created_by: str | None,
-    placement: dict[str, Any] | None = None,
-    also: tuple[str, tuple[Any, ...]] | None = None,
+    placement: Placement | None = None,
+    also: Also | None = None,
 ) -> tuple[asyncpg.Record, bool]:
     """Insert a complaint from a draft; ``(row, True)`` when created. ``also``: a CTE and its
-    parameters written by the same statement when the complaint is (see ``insert_sql``).
+    named values, written by the same statement when the complaint is (see
+    ``repository.insert_statement``).
 
     ``(existing_row, False)`` when the channel already gave us this
     ``external_id`` (a redelivery): no complaint, event or thread is written (the
@@ -286,7 +143,7 @@ async def create_complaint(
     first; the reporter's record is refreshed as for any report of theirs). Runs
     inside the caller's transaction.
     """
-    placement = placement or {}
+    placement = placement if placement is not None else {}
     category = draft.category or placement.get("category")
     loc = draft.location
     flags: list[str] = list(placement.get("flags", ()))
@@ -323,54 +180,67 @@ async def create_complaint(
     metadata.update(placement.get("metadata", {}))
     if draft.thread_keys:
         metadata["thread_keys"] = list(draft.thread_keys)
-    args = (
-        draft.channel,
-        draft.external_id,
-        draft.title,
-        draft.description,
-        category,
-        json_text(attachments),
-        draft.language,
-        json_text(metadata),
-        loc.lat if loc else None,
-        loc.lon if loc else None,
-        loc.accuracy_m if loc else None,
-        loc.address if loc else None,
-        cell,
-        placement.get("area_json") or (json_text(area) if area else None),
-        (area or {}).get("kelurahan", {}).get("code") if area else None,
-        (area or {}).get("kecamatan", {}).get("code") if area else None,
-        (area or {}).get("kota", {}).get("code") if area else None,
-        None,  # $19: the reporter's id comes from the statement's own reporter CTEs
-        draft.privacy,
-        json_text(pii_kinds),
-        flags,
-        placement.get("unit_code"),
-        response_due_at,
-        due_at,
-        "on_track" if due_at else None,
-        received_at,
-        created_by,
-        actor,
-        json_text({"channel": draft.channel}),
-    )
-    thread_keys = list(
-        dict.fromkeys([*draft.thread_keys, *([draft.external_id] if draft.external_id else [])])
-    )
-    assign = placement.get("assign") if placement.get("unit_code") else None
-    check = (placement.get("check", True) and "revision" in placement, placement.get("revision"))
-    extra: tuple[Any, ...] = ()
-    routed = None
+    unit_code = placement.get("unit_code")
+    values: dict[str, Any] = {
+        "channel": draft.channel,
+        "external_id": draft.external_id,
+        "title": draft.title,
+        "description": draft.description,
+        "category": category,
+        "attachments": json_text(attachments),
+        "language": draft.language,
+        "metadata": json_text(metadata),
+        "lat": loc.lat if loc else None,
+        "lon": loc.lon if loc else None,
+        "accuracy_m": loc.accuracy_m if loc else None,
+        "address": loc.address if loc else None,
+        "cell": cell,
+        "area": placement.get("area_json") or (json_text(area) if area else None),
+        "kelurahan_code": area.get("kelurahan", {}).get("code") if area else None,
+        "kecamatan_code": area.get("kecamatan", {}).get("code") if area else None,
+        "kota_code": area.get("kota", {}).get("code") if area else None,
+        "privacy": draft.privacy,
+        "pii": json_text(pii_kinds),
+        "flags": flags,
+        "unit_code": unit_code,
+        "response_due_at": response_due_at,
+        "due_at": due_at,
+        "sla_state": "on_track" if due_at else None,
+        "received_at": received_at,
+        "created_by": created_by,
+        "actor": actor,
+        "created_data": json_text({"channel": draft.channel}),
+        "thread_keys": list(
+            dict.fromkeys([*draft.thread_keys, *([draft.external_id] if draft.external_id else [])])
+        ),
+        # The routing state the placement came from must still be current (unless told not to).
+        "check_revision": placement.get("check", True) and "revision" in placement,
+        "expected_revision": placement.get("revision"),
+    }
+    assign = placement.get("assign") if unit_code else None
+    routed: repository.Routed = None
     if assign:
-        routed = "pick" if assign.get("pick", True) else "routed"
-        extra = (assign["routed"], assign["note"], assign["actor"])  # routed: JSON text
+        routed = "pick" if assign["pick"] else "routed"
+        values["routed_data"] = assign["routed"]  # JSON text
+        values["routed_note"] = assign["note"]
+        values["routed_actor"] = assign["actor"]
         if routed == "pick":
-            extra += (assign["area_codes"], assign["lock_key"])
-    sql = insert_sql(routed=routed, reporter=reporter is not None, also=also[0] if also else None)
-    tail = (*extra, *check, *(reporter[1] if reporter else ()), *(also[1] if also else ()))
+            values["area_codes"] = assign["area_codes"]
+            values["lock_key"] = assign["lock_key"]
+    if reporter is not None:
+        values.update(reporter[1])
+    if also is not None:
+        values.update(also[1])
     for _attempt in range(5):
+        values["ticket"] = new_ticket()
         try:
-            row = await conn.fetchrow(sql, new_ticket(), *args, thread_keys, *tail)
+            row = await repository.insert_complaint(
+                conn,
+                values,
+                routed=routed,
+                reporter=reporter is not None,
+                also=also[0] if also else None,
+            )
         except asyncpg.ForeignKeyViolationError as exc:
             if exc.constraint_name == "fk_complaints_category_categories":
                 raise UnknownCategory(
@@ -387,7 +257,7 @@ async def create_complaint(
         if draft.external_id is not None:
             # (channel, external_id) exists (a redelivery, or a race lost to a concurrent one,
             # committed by now): answer that complaint.
-            existing = await conn.fetchrow(SELECT_BY_EXTERNAL, draft.channel, draft.external_id)
+            existing = await repository.complaint_by_external_id(conn, draft.channel, draft.external_id)
             if existing is not None:
                 return existing, False
         # else the random ticket collided with an existing one: draw again
@@ -398,11 +268,11 @@ async def intake(
     conn: asyncpg.Connection,
     draft: ComplaintDraft,
     *,
-    placer: Any,
+    placer: Placer | None,
     actor: str,
     created_by: str | None,
-    placement: dict[str, Any] | None = None,
-    also: tuple[str, tuple[Any, ...]] | None = None,
+    placement: Placement | None = None,
+    also: Also | None = None,
 ) -> tuple[asyncpg.Record, bool]:
     """Every new complaint, whatever the channel: place it, then create it.
 
@@ -426,7 +296,8 @@ async def intake(
         except StaleRouting as stale:
             await placer.refresh(None, stale.revision, conn=conn)
     # The state keeps changing under us: write with the state as it is now, unchecked.
-    placement = {**await placer.prepare(None, draft, conn=conn), "check": False}
+    placement = await placer.prepare(None, draft, conn=conn)
+    placement["check"] = False
     return await create_complaint(
         conn, draft, actor=actor, created_by=created_by, placement=placement, also=also
     )
@@ -436,10 +307,10 @@ STALE_RETRIES = 3
 
 
 async def run_intake(
-    db: Any,
-    placer: Any,
+    db: Database,
+    placer: Placer | None,
     draft: ComplaintDraft,
-    work: Callable[[asyncpg.Connection, dict[str, Any] | None], Awaitable[T]],
+    work: Callable[[asyncpg.Connection, Placement | None], Awaitable[T]],
     *,
     conn: asyncpg.Connection | None = None,
     single_statement: bool = False,
@@ -466,6 +337,8 @@ async def run_intake(
             async with db.transaction(conn=conn) as tx:
                 return await work(tx, placement)
         except StaleRouting as stale:
+            if placer is None:  # pragma: no cover - nothing placed, nothing checked
+                raise
             await placer.refresh(db, stale.revision)
     async with db.transaction(conn=conn) as tx:
         return await work(tx, None)

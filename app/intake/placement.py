@@ -5,26 +5,31 @@ category SLAs and owners, the unit directory), so placing a complaint costs no d
 statement of its own. ``prepare`` computes the placement (before the intake's transaction
 opens, on the hot path ``app.intake.pipeline.run_intake``); the insert then records the
 ``routed`` event, picks the officer (``app.intake.pipeline.insert_sql`` with
-``app.assignment.service.PICK_CTES``, which takes the unit's lock) and only writes if the routing
+``app.assignment.repository.PICK_CTES``, which takes the unit's lock) and only writes if the routing
 revision it reads is still the one the placement was computed from (else nothing is written,
 the state is reloaded and the intake redone).
 
-Core contract (``app.intake.pipeline.create_complaint``): a placement is a dict with
-``area``, ``category``, ``metadata``, ``unit_code``, ``response_due_at``, ``due_at``, ``flags``,
-``revision``, ``area_json`` (the area as JSON text) when placed, and, when a unit was found,
-``assign`` (the hand-over's event data as JSON text and the pick's inputs, with the unit's lock
-key; ``pick`` false when the unit has nobody in the automatic stream, so the insert records the
-hand-over without calling the pick). ``area`` and ``assign`` are shared between placements from
-the same state: read them, never change them.
+Core contract (``app.intake.pipeline.create_complaint``): a placement is a ``Placement`` dict
+with ``area``, ``category``, ``metadata``, ``unit_code``, ``response_due_at``, ``due_at``,
+``flags``, ``revision``, ``area_json`` (the area as JSON text) when placed, and, when a unit was
+found, ``assign`` (a ``HandOver``: the hand-over's event data as JSON text and the pick's inputs,
+with the unit's lock key; ``pick`` false when the unit has nobody in the automatic stream, so the
+insert records the hand-over without calling the pick). ``area`` and ``assign`` are shared
+between placements from the same state: read them, never change them.
+
+The placer's reads of the routing state (and its writes of a stored complaint's area) are
+``app.intake.repository``'s.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 import asyncpg
 
@@ -32,16 +37,19 @@ from app.assignment import service as assignment
 from app.channels.base import ComplaintDraft
 from app.classification.classifier import (
     DEFAULT_THRESHOLD,
+    Classification,
     KeywordModel,
     categorise,
     classify,
     compile_keywords,
 )
+from app.complaints import repository as complaints_repository
 from app.complaints.catalogue import CATEGORIES
-from app.complaints.service import COLUMNS
+from app.core.db import Database
 from app.core.http import json_text
 from app.geo import areas as geo
 from app.geo.gazetteer import Gazetteer
+from app.intake import repository
 from app.org import rules
 from app.sla.clock import deadlines_for
 
@@ -53,13 +61,34 @@ _MEMO_MAX = 100_000
 
 LEVEL_KEYS = {geo.KELURAHAN: "kelurahan", geo.KECAMATAN: "kecamatan", geo.KOTA: "kota"}
 
-# What the area index is built from, summed up in the database (no geometry crosses the wire).
-AREAS_FINGERPRINT_SQL = (
-    "SELECT count(*)::text || ':' || coalesce(md5(string_agg("
-    "code || '|' || level || '|' || name || '|' || coalesce(parent_code, '') || '|' || "
-    "coalesce(CASE WHEN level IN ('kelurahan', 'kecamatan') THEN md5(geometry::text) END, ''), "
-    "',' ORDER BY code)), '') FROM areas"
-)
+
+class HandOver(TypedDict):
+    """What the insert needs to record the hand-over to the placement's unit and pick the
+    officer there (``Placer._hand_over``)."""
+
+    pick: bool  # the unit has somebody in the automatic stream: call the pick
+    area_codes: list[str | None]  # kelurahan, kecamatan, kota
+    routed: str  # the routed event's data, JSON text
+    note: str
+    actor: str
+    lock_key: int  # app.assignment.service.unit_lock_key of the unit
+
+
+class Placement(TypedDict, total=False):
+    """Where a draft goes and when it is due (``Placer.prepare``); see the module's docstring."""
+
+    area: dict[str, Any] | None
+    area_json: str
+    category: str
+    metadata: dict[str, Any]
+    unit_code: str | None
+    rule: str | None
+    response_due_at: datetime
+    due_at: datetime | None
+    flags: list[str]
+    assign: HandOver
+    revision: Any
+    check: bool  # False: write without checking the revision
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,35 +132,28 @@ class Placer:
     async def load(self, conn: asyncpg.Connection) -> None:
         """Read everything; the revision is read first, so a change that lands while loading
         makes the next check reload again rather than be missed."""
-        revision = await conn.fetchval("SELECT revision FROM routing_revision WHERE id = 1")
-        cats = await conn.fetch("SELECT code, agency, sla_hours, keywords FROM categories WHERE active")
+        revision = await repository.routing_revision(conn)
+        cats = await repository.active_categories(conn)
         # The areas (and the grid and gazetteer built from them, the costly part) are read and
         # rebuilt only when they changed: a unit or keyword edit reloads in milliseconds.
-        areas_fingerprint = await conn.fetchval(AREAS_FINGERPRINT_SQL)
+        areas_fingerprint = await repository.areas_fingerprint(conn)
         area_rows = None
         if areas_fingerprint != self.areas_fingerprint:
-            area_rows = await conn.fetch(
-                "SELECT code, level, name, parent_code, "
-                "CASE WHEN level IN ('kelurahan', 'kecamatan') THEN geometry END AS geometry FROM areas"
-            )
-        unit_rows = await conn.fetch(
-            "SELECT code, name, kind, agency, kota_code, area_codes, categories, active FROM units"
-        )
+            area_rows = await repository.area_rows(conn)
+        unit_rows = await repository.unit_rows(conn)
         # Units with somebody in the automatic stream: only their new complaints call the pick
         # (an officer change bumps the revision, migration 0006, so this is checked like the rest).
-        staffed = await conn.fetch(
-            "SELECT DISTINCT unit_code FROM officers WHERE active AND role = 'officer'"
-        )
-        self._apply(revision, cats, area_rows, unit_rows, areas_fingerprint, {r[0] for r in staffed})
+        staffed = await repository.staffed_units(conn)
+        self._apply(revision, cats, area_rows, unit_rows, areas_fingerprint, staffed)
 
     reload = load
 
-    def _apply(  # type: ignore[type-arg]
+    def _apply(
         self,
         revision: Any,
-        cats: list,
-        area_rows: list | None,
-        unit_rows: list,
+        cats: Sequence[asyncpg.Record],
+        area_rows: Sequence[asyncpg.Record] | None,
+        unit_rows: Sequence[asyncpg.Record],
         areas_fingerprint: Any = None,
         staffed: set[str] | None = None,
     ) -> None:
@@ -183,7 +205,9 @@ class Placer:
         )
 
     @staticmethod
-    def _build_areas(area_rows: list) -> tuple[dict[str, AreaInfo], geo.AreaIndex | None, Gazetteer | None]:  # type: ignore[type-arg]
+    def _build_areas(
+        area_rows: Sequence[asyncpg.Record],
+    ) -> tuple[dict[str, AreaInfo], geo.AreaIndex | None, Gazetteer | None]:
         areas = {r["code"]: AreaInfo(r["code"], r["level"], r["name"], r["parent_code"]) for r in area_rows}
         boundaries = []
         for r in area_rows:
@@ -220,7 +244,7 @@ class Placer:
                 await self.load(conn)
 
     async def ensure_fresh(self, conn: asyncpg.Connection) -> None:
-        revision = await conn.fetchval("SELECT revision FROM routing_revision WHERE id = 1")
+        revision = await repository.routing_revision(conn)
         if revision != self.revision:
             await self._refresh(conn, revision)
 
@@ -278,12 +302,12 @@ class Placer:
                     return m.code
         return None
 
-    def classify(self, text: str):  # type: ignore[no-untyped-def]
+    def classify(self, text: str) -> Classification | None:
         if self.keyword_model is None or not text:
             return None
         return classify(text, self.keyword_model, self.threshold)
 
-    def compute(self, draft: ComplaintDraft, *, now: datetime | None = None) -> dict[str, Any]:
+    def compute(self, draft: ComplaintDraft, *, now: datetime | None = None) -> Placement:
         """Placement from the in-memory state alone (no I/O).
 
         What follows from the state alone is computed once per state and shared by every
@@ -307,7 +331,7 @@ class Placer:
         if area_key is None or memo[area_key] is None:
             code = self.area_code_in_text(text)
             area_key = ("text", code) if code else None
-            if area_key is not None and area_key not in memo:
+            if code and area_key not in memo:
                 memo[area_key] = self.area_from_code(code, "text")
         area = memo[area_key] if area_key is not None else None
 
@@ -330,7 +354,7 @@ class Placer:
                 decision.rule if decision else None,
                 self._hand_over(decision, area) if decision else None,
             )
-        placement: dict[str, Any] = {
+        placement: Placement = {
             "area": area,
             "metadata": metadata,
             "unit_code": route[0],
@@ -348,7 +372,9 @@ class Placer:
             placement["category"] = category
         return placement
 
-    def facts(self, area: dict[str, Any] | None, category: str | None, current_unit: str | None = None):  # type: ignore[no-untyped-def]
+    def facts(
+        self, area: dict[str, Any] | None, category: str | None, current_unit: str | None = None
+    ) -> rules.ComplaintFacts:
         area = area or {}
         return rules.ComplaintFacts(
             kelurahan_code=(area.get("kelurahan") or {}).get("code"),
@@ -364,13 +390,13 @@ class Placer:
 
     # ------------------------------------------------------------------ hooks
 
-    def _core(self, draft: ComplaintDraft) -> dict[str, Any]:
+    def _core(self, draft: ComplaintDraft) -> Placement:
         """Routing off: only the SLA clocks."""
         received_at = draft.received_at or datetime.now(UTC)
         deadlines = deadlines_for(draft.channel, self.sla_hours.get(draft.category or ""), received_at)
         return {"response_due_at": deadlines.first_response_due_at, "due_at": deadlines.resolution_due_at}
 
-    def _hand_over(self, decision: rules.Decision, area: dict[str, Any] | None) -> dict[str, Any]:
+    def _hand_over(self, decision: rules.Decision, area: dict[str, Any] | None) -> HandOver:
         """What the insert needs to record the hand-over to the decided unit and pick the
         officer (one write). A unit nobody takes the automatic stream of gets no pick (no
         lock, no load count)."""
@@ -394,8 +420,8 @@ class Placer:
         }
 
     async def prepare(
-        self, db: Any, draft: ComplaintDraft, *, conn: asyncpg.Connection | None = None
-    ) -> dict[str, Any]:
+        self, db: Database | None, draft: ComplaintDraft, *, conn: asyncpg.Connection | None = None
+    ) -> Placement:
         """The placement of a draft, computed from the state in memory (loaded first, through
         ``conn`` or a connection of ``db``, when this process has not loaded it yet).
 
@@ -412,37 +438,40 @@ class Placer:
         placement["revision"] = self.revision
         return placement
 
-    async def refresh(self, db: Any, seen_revision: Any, *, conn: asyncpg.Connection | None = None) -> None:
-        """Reload unless this state already is ``seen_revision``."""
+    async def refresh(
+        self, db: Database | None, seen_revision: Any, *, conn: asyncpg.Connection | None = None
+    ) -> None:
+        """Reload unless this state already is ``seen_revision`` (through ``conn``, else a
+        connection of ``db``)."""
         if conn is not None:
             await self._refresh(conn, seen_revision)
             return
+        if db is None:
+            raise ValueError("refresh needs a connection or a database")
         async with db.raw() as own:
             await self._refresh(own, seen_revision)
 
-    async def after_location(self, conn: asyncpg.Connection, complaint_id: Any) -> asyncpg.Record | None:
+    async def after_location(
+        self, conn: asyncpg.Connection, complaint_id: uuid.UUID
+    ) -> asyncpg.Record | None:
         """A complaint that just got its first point (a WhatsApp location completing an
         earlier message) is placed by that point, and, while nobody has taken it up yet
         (``received``), handed to the unit of its new area."""
         if not self.enabled or self.index is None:
             return None
-        row = await conn.fetchrow(
-            f"SELECT {COLUMNS} FROM complaints c WHERE c.id = $1 FOR UPDATE", complaint_id
-        )
+        row = await complaints_repository.fetch(conn, complaint_id, for_update=True)
         if row is None or row["lat"] is None or (row["area"] or {}).get("source") in ("point", "office"):
             return None
         hit = self.index.lookup(row["lat"], row["lon"])
         if hit is None:
             return None
         area = self.area_from_hit(hit, "point")
-        await conn.execute(
-            "UPDATE complaints SET area = $2::jsonb, kelurahan_code = $3, kecamatan_code = $4, kota_code = $5, "
-            "updated_at = now() WHERE id = $1",
+        await repository.set_area(
+            conn,
             complaint_id,
             json_text(area),
-            hit.kelurahan_code,
-            hit.kecamatan_code,
-            hit.kota_code,
+            (hit.kelurahan_code, hit.kecamatan_code, hit.kota_code),
+            bump_version=False,
         )
         if row["status"] != "received":
             return None
@@ -456,9 +485,9 @@ class Placer:
     async def _route_stored(
         self,
         conn: asyncpg.Connection,
-        complaint_id: Any,
-        row: Any,
-        decision: Any,
+        complaint_id: uuid.UUID,
+        row: asyncpg.Record,
+        decision: rules.Decision,
         *,
         trigger: str,
         bump_version: bool,
@@ -487,7 +516,7 @@ class Placer:
         return self.area_from_text(" ".join(t for t in (row["title"], row["description"]) if t))
 
     async def reroute(
-        self, conn: asyncpg.Connection, complaint_id: Any, *, dry_run: bool = False
+        self, conn: asyncpg.Connection, complaint_id: uuid.UUID, *, dry_run: bool = False
     ) -> dict[str, Any] | None:
         """Place a complaint intake could not place (it came before the areas) and hand it to
         the unit intake would now choose, with the ``routed`` event (trigger ``reroute``) and
@@ -499,13 +528,7 @@ class Placer:
         (without locking) and writes nothing."""
         if not self.enabled:
             return None
-        row = await conn.fetchrow(
-            f"SELECT {COLUMNS}, c.kelurahan_code, c.kecamatan_code, c.kota_code, "
-            "(c.unit_code IS NULL OR EXISTS (SELECT 1 FROM units u WHERE u.code = c.unit_code "
-            "AND u.kind = 'triage')) AS in_triage FROM complaints c "
-            f"WHERE c.id = $1{'' if dry_run else ' FOR UPDATE OF c'}",
-            complaint_id,
-        )
+        row = await repository.unplaced_complaint(conn, complaint_id, lock=not dry_run)
         # The conditions of app.routing.service.UNPLACED_SQL, on the locked row.
         if (
             row is None
@@ -534,13 +557,7 @@ class Placer:
         if dry_run:
             return out
         # One version step for the whole change (the hand-over below does not add another).
-        await conn.execute(
-            "UPDATE complaints SET area = $2::jsonb, kelurahan_code = $3, kecamatan_code = $4, kota_code = $5, "
-            "version = version + 1, updated_at = now() WHERE id = $1",
-            row["id"],
-            json_text(area),
-            *codes,
-        )
+        await repository.set_area(conn, row["id"], json_text(area), codes, bump_version=True)
         if decision is not None:
             routed = await self._route_stored(
                 conn, row["id"], row, decision, trigger="reroute", bump_version=False
