@@ -10,8 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    """Secrets are ``SecretStr``: never printed in a repr, a log line or a traceback; read them
-    with ``secret(settings, name)``."""
+    """Secrets are ``SecretStr``: never printed in a repr, a log line or a traceback; read one
+    with ``secret_value(settings.admin_key)`` (typed: a misspelt setting is an error at once)."""
 
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
 
@@ -83,9 +83,15 @@ def get_settings() -> Settings:
     return Settings()
 
 
+def secret_value(value: SecretStr | None) -> str | None:
+    """The plain value of a secret setting: None when it is unset or empty."""
+    if value is None:
+        return None
+    return value.get_secret_value() or None
+
+
 def secret(settings: Settings, name: str) -> str | None:
-    """The plain value of a secret setting (None or empty when unset)."""
-    value = getattr(settings, name)
-    if isinstance(value, SecretStr):
-        return value.get_secret_value() or None
-    return value or None
+    """Transitional: the last caller (app/cli.py) moves to ``secret_value(settings.<name>)``, and
+    then this attribute-name lookup goes."""
+    value: SecretStr | None = getattr(settings, name)
+    return secret_value(value)

@@ -19,12 +19,15 @@ import logging
 import secrets
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from app.core.config import secret
+from app.core.config import Settings, secret_value
+from app.core.db import Database
+from app.core.deps import DbDep, SettingsDep
 from app.core.errors import Forbidden, Unauthorized
 
 log = logging.getLogger("aduan.security")
@@ -105,8 +108,16 @@ def forget(key_id: str | None = None) -> None:
             _cache.pop(digest, None)
 
 
-async def _lookup(request: Request, digest: str) -> Principal | None:
-    async with request.app.state.db.raw() as conn:
+_TOUCH_SQL = (
+    "UPDATE api_keys SET last_used_at = now() WHERE id = $1 "
+    "AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')"
+)
+
+
+async def _lookup(db: Database, digest: str) -> Principal | None:
+    # The key store's read for authentication lives here, below app.auth (which owns the rest
+    # of the keys' SQL in app.auth.repository): every layer authenticates through core.
+    async with db.raw() as conn:
         row = await conn.fetchrow(_LOOKUP_SQL, digest)
         if row is None:
             return None
@@ -114,11 +125,7 @@ async def _lookup(request: Request, digest: str) -> Principal | None:
         now = time.monotonic()
         if now - _last_used_written.get(key_id, -LAST_USED_RESOLUTION_S) >= LAST_USED_RESOLUTION_S:
             _last_used_written[key_id] = now
-            await conn.execute(
-                "UPDATE api_keys SET last_used_at = now() WHERE id = $1 "
-                "AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
-                row["id"],
-            )
+            await conn.execute(_TOUCH_SQL, row["id"])
     return Principal(
         id=key_id,
         name=row["name"],
@@ -129,7 +136,9 @@ async def _lookup(request: Request, digest: str) -> Principal | None:
     )
 
 
-async def authenticate(request: Request) -> Principal:
+async def authenticate(request: Request, db: Database, settings: Settings) -> Principal:
+    """Who the request's key is: 401 without a key, or with one that is unknown, revoked or
+    expired."""
     header = request.headers.get("authorization")
     if not header:
         raise Unauthorized("Authorization: Bearer <api key> is required")
@@ -137,7 +146,7 @@ async def authenticate(request: Request) -> Principal:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("use Authorization: Bearer <api key>")
-    admin_key = secret(request.app.state.settings, "admin_key")
+    admin_key = secret_value(settings.admin_key)
     if admin_key:
         if hmac.compare_digest(token.encode(), admin_key.encode()):
             return Principal(id=BOOTSTRAP_ID, name="bootstrap", role="admin")
@@ -146,7 +155,7 @@ async def authenticate(request: Request) -> Principal:
     hit = _cache.get(digest)
     if hit and hit[1] > now:
         return hit[0]
-    principal = await _lookup(request, digest)
+    principal = await _lookup(db, digest)
     if principal is None:
         _cache.pop(digest, None)
         raise Unauthorized("unknown, revoked or expired API key")
@@ -156,18 +165,25 @@ async def authenticate(request: Request) -> Principal:
     return principal
 
 
-def require(*roles: str):
+async def authorize(request: Request, db: Database, settings: Settings, allowed: frozenset[str]) -> Principal:
+    """Authenticate, then check the role: 401 first, then 403. For a handler that needs a key
+    only for some of its requests (raw email takes a key, a Mailgun form its signature);
+    every other handler names a principal type below in its signature."""
+    principal = await authenticate(request, db, settings)
+    if principal.role not in allowed:
+        raise Forbidden(
+            f"role {principal.role!r} may not do this; needs one of: {', '.join(sorted(allowed))}"
+        )
+    request.state.principal = principal
+    return principal
+
+
+def require(*roles: str) -> Callable[[Request, Database, Settings], Awaitable[Principal]]:
     """A dependency that authenticates and checks the role: 401 first, then 403."""
     allowed = frozenset(roles)
 
-    async def dependency(request: Request) -> Principal:
-        principal = await authenticate(request)
-        if principal.role not in allowed:
-            raise Forbidden(
-                f"role {principal.role!r} may not do this; needs one of: {', '.join(sorted(allowed))}"
-            )
-        request.state.principal = principal
-        return principal
+    async def dependency(request: Request, db: DbDep, settings: SettingsDep) -> Principal:
+        return await authorize(request, db, settings, allowed)
 
     return dependency
 
