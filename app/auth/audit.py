@@ -4,7 +4,8 @@
 
 Rows are written in the same transaction as the action they record (an action that rolls back
 leaves no audit row, one that commits always has one) and can never be changed: a trigger
-refuses UPDATE and DELETE (migration 0008). ``GET /v1/audit`` (admin) reads them.
+refuses UPDATE and DELETE (migration 0008). ``record`` is the one way in (its statement is in
+``app.auth.repository``); ``GET /v1/audit`` (admin) reads them.
 
 Actions (``action``):
 
@@ -32,13 +33,8 @@ from typing import Any
 
 import asyncpg
 
-from app.core.http import json_text
+from app.auth import repository
 from app.core.security import Principal
-
-INSERT_SQL = (
-    "INSERT INTO audit_log (actor, actor_key_id, actor_role, action, complaint_id, target_type, target_id, data) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)"
-)
 
 
 async def record(
@@ -52,14 +48,14 @@ async def record(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Append one entry (in the caller's transaction, if any)."""
-    await conn.execute(
-        INSERT_SQL,
-        principal.actor[:300],
-        principal.id,
-        principal.role,
-        action,
-        complaint_id,
-        target_type,
-        None if target_id is None else str(target_id)[:200],
-        json_text(data or {}),
+    await repository.insert_audit(
+        conn,
+        actor=principal.actor[:300],
+        actor_key_id=principal.id,
+        actor_role=principal.role,
+        action=action,
+        complaint_id=complaint_id,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id)[:200],
+        data=data or {},
     )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -79,7 +80,7 @@ class AuditEntry(Base):
     complaint_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), nullable=True)
     target_type: Mapped[str | None] = mapped_column(String(30), nullable=True)
     target_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    data: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
 
 
 class ServiceSecret(Base):

@@ -24,7 +24,7 @@ thing; tests/security/test_role_matrix.py walks both through the API.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from app.core.errors import Forbidden
 from app.core.security import Principal
@@ -44,6 +44,13 @@ CHANNELS_BY_ROLE: dict[str, frozenset[str]] = {
 DEFAULT_CHANNEL = {"app": "jaki", "officer": "pendopo", "supervisor": "pendopo", "admin": "pendopo"}
 # Key roles a supervisor may make (for units in their scope).
 SUPERVISOR_MAKES = frozenset({"officer", "app", "partner"})
+
+
+class AddClause(Protocol):
+    """How a clause of this module reaches a statement: ``add("c.x = {}", value)``, one ``{}``
+    placeholder per value (``app.auth.repository.Where.add`` and the complaint list's filter)."""
+
+    def __call__(self, clause: str, /, *values: Any) -> None: ...
 
 
 # --------------------------------------------------------------------------- complaints
@@ -78,7 +85,7 @@ def can_read(principal: Principal, row: Any) -> bool:
     return unit in principal.units
 
 
-def read_clause(principal: Principal, add) -> None:  # type: ignore[no-untyped-def]
+def read_clause(principal: Principal, add: AddClause) -> None:
     """Add ``can_read`` as SQL over ``complaints c`` through ``add(clause, *values)`` (a
     ``ListFilter.add``: ``{}`` placeholders, one per value)."""
     if principal.role == "admin":
@@ -164,7 +171,7 @@ def check_make_key(principal: Principal, *, role: str, unit_code: str | None) ->
     check_unit(principal, unit_code)
 
 
-def key_clause(principal: Principal, add) -> None:  # type: ignore[no-untyped-def]
+def key_clause(principal: Principal, add: AddClause) -> None:
     """Which keys a caller may list (over ``api_keys k`` joined to ``officers o``)."""
     if principal.role == "admin":
         return

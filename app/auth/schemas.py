@@ -4,13 +4,34 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    field_validator,
+)
 
 KeyRole = Literal["admin", "supervisor", "officer", "app", "partner"]
 UNIT_CODE_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,59}$"
 MAX_KEY_LIFETIME = timedelta(days=3650)
+
+
+def _isoformat(value: datetime) -> str:
+    return value.isoformat()
+
+
+# A time in an answer as the rest of the API writes it (orjson, PostgreSQL's JSON): an offset
+# such as ``+00:00``, where pydantic alone would write UTC as ``Z``.
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(_isoformat, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
 
 _KEY_EXAMPLE: dict[str, Any] = {
     "id": "527d4f25-f0ca-42d4-8a79-e2e77b5ff5e0",
@@ -92,11 +113,11 @@ class ApiKeyOut(BaseModel):
     prefix: str
     unit: str | None = None
     officer_id: uuid.UUID | None = None
-    created_at: datetime
+    created_at: Timestamp
     created_by: str | None = None
-    last_used_at: datetime | None = None
-    expires_at: datetime | None = None
-    revoked_at: datetime | None = None
+    last_used_at: Timestamp | None = None
+    expires_at: Timestamp | None = None
+    revoked_at: Timestamp | None = None
     rotated_from: uuid.UUID | None = None
 
 
@@ -136,7 +157,7 @@ _AUDIT_EXAMPLE: dict[str, Any] = {
 class AuditEntryOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_AUDIT_EXAMPLE]})
     id: int
-    at: datetime
+    at: Timestamp
     actor: str
     actor_key_id: str
     actor_role: str
