@@ -9,6 +9,8 @@
 - ``SmsGatewayMessage``: the SMS aggregator's JSON (contracts.md).
 - ``LaporEvent``: the LAPOR! webhook, both events (contracts.md).
 
+and the answer of the inbound review, ``InboundList``.
+
 Our own intake formats forbid unknown fields so that a misspelt field name is a
 422 naming it, not a silently lost value; the partner webhooks (SMS aggregator,
 LAPOR!) ignore unknown fields because partners add fields without notice.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
@@ -38,6 +41,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.auth.schemas import Timestamp
 from app.channels.base import AdapterError, LocationDraft, ReporterDraft, load_json
 from app.complaints.catalogue import CATEGORY_CODES
 from app.complaints.schemas import (
@@ -641,3 +645,29 @@ def reporter_draft(rep: ReporterIn | None) -> ReporterDraft | None:
     if rep is None or not any((rep.name, rep.phone, rep.email, rep.nik)):
         return None
     return ReporterDraft(name=rep.name, phone=rep.phone, email=rep.email, nik=rep.nik)
+
+
+# --------------------------------------------------------------------------- inbound review (answers)
+
+
+class InboundDeliveryOut(BaseModel):
+    """A stored delivery as ``GET /v1/inbound`` lists it (never its whole body)."""
+
+    id: uuid.UUID
+    channel: str
+    endpoint: str
+    status: str
+    error: str | None = None
+    content_type: str | None = None
+    size: int
+    outcomes: list[dict[str, Any]]
+    deliveries: int
+    attempts: int
+    received_at: Timestamp
+    processed_at: Timestamp | None = None
+    body_preview: str = Field(description="The first 500 bytes of the body, decoded as UTF-8 (leniently)")
+
+
+class InboundList(BaseModel):
+    items: list[InboundDeliveryOut]
+    next_cursor: str | None = None

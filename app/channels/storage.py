@@ -1,7 +1,9 @@
 """Where uploaded files go: an interface with a local-disk default.
 
 Files are content-addressed (sha256), so a retried upload stores nothing new
-and yields the same URL. ``GET /v1/media/{name}`` serves them: to anyone when a
+and yields the same URL. ``save`` is a coroutine: hashing up to 10 MiB and writing it
+(with an fsync) would hold the event loop for milliseconds, so that work runs in a worker
+thread. ``GET /v1/media/{name}`` serves them: to anyone when a
 public complaint holds the file, else only through a signed link
 (``app.core.media_links``), since a guessable or leaked URL must not open the
 photo of a secret complaint.
@@ -16,6 +18,8 @@ import re
 import tempfile
 from pathlib import Path
 from typing import Protocol
+
+import anyio.to_thread
 
 from app.channels.base import AttachmentDraft
 
@@ -45,7 +49,7 @@ def sniff_photo(data: bytes) -> str | None:
 
 
 class Storage(Protocol):
-    def save(self, data: bytes, *, media_type: str | None, filename: str | None) -> AttachmentDraft: ...
+    async def save(self, data: bytes, *, media_type: str | None, filename: str | None) -> AttachmentDraft: ...
 
     def path_of(self, name: str) -> Path | None: ...
 
@@ -59,7 +63,11 @@ class LocalStorage:
         self.root = Path(root)
         self.url_prefix = url_prefix
 
-    def save(self, data: bytes, *, media_type: str | None, filename: str | None) -> AttachmentDraft:
+    async def save(self, data: bytes, *, media_type: str | None, filename: str | None) -> AttachmentDraft:
+        """Store ``data`` (off the event loop); what a complaint's attachment records of it."""
+        return await anyio.to_thread.run_sync(self._save, data, media_type, filename)
+
+    def _save(self, data: bytes, media_type: str | None, filename: str | None) -> AttachmentDraft:
         digest = hashlib.sha256(data).hexdigest()
         ext = EXTENSIONS.get(media_type or "") or (Path(filename).suffix.lower() if filename else "") or ""
         if not ext.isascii() or len(ext) > 8 or not ext[1:].isalnum():
