@@ -24,18 +24,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.complaints.lifecycle import ComplaintStatus
 from app.core.db import Base
 
-STATUSES = (
-    "received",
-    "coordination",
-    "dispatched",
-    "in_progress",
-    "pending_validation",
-    "resolved",
-    "rejected",
-    "duplicate",
-)
+# The CHECK constraint lists the one status enum (app.complaints.lifecycle), in its order.
+STATUSES = tuple(s.value for s in ComplaintStatus)
 PRIVACIES = ("public", "anonymous", "secret")
 
 
@@ -140,7 +133,7 @@ class Complaint(Base):
     privacy: Mapped[str] = mapped_column(String(10), server_default=text("'public'"))
     pii: Mapped[list[str]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
     flags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'::text[]"))
-    status: Mapped[str] = mapped_column(String(20), server_default=text("'received'"))
+    status: Mapped[str] = mapped_column(String(20), server_default=text(f"'{ComplaintStatus.RECEIVED}'"))
     unit_code: Mapped[str | None] = mapped_column(String(60), index=True)
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
     response_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

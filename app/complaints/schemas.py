@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+
+from app.complaints.lifecycle import ComplaintStatus
 
 CHANNELS = (
     "pendopo",
@@ -39,17 +50,23 @@ ChannelCode = Literal[
     "media",
     "lapor",
 ]
-StatusCode = Literal[
-    "received",
-    "coordination",
-    "dispatched",
-    "in_progress",
-    "pending_validation",
-    "resolved",
-    "rejected",
-    "duplicate",
-]
+# The one status enum (app.complaints.lifecycle): a request names a status by its string.
+StatusCode = ComplaintStatus
 PrivacyCode = Literal["public", "anonymous", "secret"]
+
+
+def _as_written(value: datetime) -> str:
+    return value.isoformat()
+
+
+# A time in an answer, written as this API always wrote it: ISO 8601 with its offset
+# (``2026-03-02T03:12:40.125000+00:00``, as ``datetime.isoformat`` and orjson write it), not
+# pydantic's ``Z`` for UTC, so an answer rendered through its model reads as it did before.
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(_as_written, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NIK_RE = re.compile(r"^\d{16}$")
@@ -427,6 +444,30 @@ class CommentIn(Strict):
     public: bool = False
 
 
+class ReporterPatch(BaseModel):
+    """Fields to correct; `null` clears one. `reason` is kept in the audit log."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {"name": "Budi Santoso", "reason": "nama salah ketik di loket, dikonfirmasi via telepon"}
+            ]
+        },
+    )
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=320)
+    nik: str | None = Field(default=None, pattern=r"^\d{16}$")
+    reason: str = Field(min_length=3, max_length=500, description="Why: kept in the audit log")
+
+    @field_validator("phone", "email", "nik")
+    @classmethod
+    def _contact(cls, v: str | None, info: ValidationInfo) -> str | None:
+        return check_contact(info.field_name or "", v)
+
+
 class ApiKeyIn(Strict):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"name": "jaki-app-prod", "role": "app"}]}
@@ -456,7 +497,7 @@ class ApiKeyOut(BaseModel):
     role: str
     key: str = Field(description="Shown once; store it now")
     prefix: str
-    created_at: datetime
+    created_at: Timestamp
 
 
 class CategoryOut(BaseModel):
@@ -525,6 +566,31 @@ class ReporterOut(BaseModel):
     version: int = Field(default=1, description="Send it as If-Match to PATCH /v1/reporters/{id}")
 
 
+class ReporterRecord(BaseModel):
+    """A reporter's record as ``PATCH /v1/reporters/{id}`` answers it (its ``version`` is the ETag)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "a1d4c7e2-5b8f-4a3c-9e6d-0f2b7c4e8a15",
+                    "name": "Budi Santoso",
+                    "phone": "+6281211110000",
+                    "email": None,
+                    "nik": None,
+                    "version": 2,
+                }
+            ]
+        }
+    )
+    id: uuid.UUID
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    nik: str | None = None
+    version: int
+
+
 class EventOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [COMMENT_EVENT_EXAMPLE]})
     id: int
@@ -535,7 +601,7 @@ class EventOut(BaseModel):
     note: str | None = None
     public: bool
     data: dict[str, Any] = {}
-    created_at: datetime
+    created_at: Timestamp
 
 
 class ComplaintOut(BaseModel):
@@ -564,15 +630,17 @@ class ComplaintOut(BaseModel):
     status_colour: str
     unit: str | None = None
     assignee: uuid.UUID | None = None
-    due_at: datetime | None = None
-    response_due_at: datetime | None = None
-    ews_at: datetime | None = Field(default=None, description="Estimated completion (EWS) set by the handler")
+    due_at: Timestamp | None = None
+    response_due_at: Timestamp | None = None
+    ews_at: Timestamp | None = Field(
+        default=None, description="Estimated completion (EWS) set by the handler"
+    )
     sla_state: str | None = None
     duplicate_of: uuid.UUID | None = None
     version: int
-    created_at: datetime
-    received_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    received_at: Timestamp
+    updated_at: Timestamp
     reporter: ReporterOut | None = None
     events: list[EventOut] | None = None
     allowed_transitions: list[str] = []
@@ -597,7 +665,7 @@ class ComplaintList(BaseModel):
 
 
 class TimelineEntry(BaseModel):
-    at: datetime
+    at: Timestamp
     kind: str
     status: str | None = None
     status_label: str | None = None
@@ -667,6 +735,25 @@ class TrackOut(BaseModel):
     unit: str | None = None
     location: dict[str, float] | None = None
     address: str | None = None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
     timeline: list[TimelineEntry]
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintFilters:
+    """The filters of ``GET /v1/complaints`` (AND-ed; a list is any of its values)."""
+
+    status: list[StatusCode] | None = None
+    channel: list[str] | None = None
+    category: list[str] | None = None
+    privacy: str | None = None
+    external_id: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    q: str | None = None
+    area: str | None = None
+    unit: str | None = None
+    assignee: uuid.UUID | None = None
+    sla_state: str | None = None
+    unassigned: bool | None = None
