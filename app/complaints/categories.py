@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.responses import Response
+from typing import Any
 
+from fastapi import APIRouter
+
+from app.complaints import service
 from app.complaints.schemas import CategoryList
+from app.core.deps import Conn
 from app.core.errors import problems
-from app.core.http import json_response
+from app.core.routes import JsonRoute
 
-router = APIRouter(prefix="/v1/categories", tags=["categories"])
-
-
-async def load_categories(conn) -> list[dict]:  # type: ignore[no-untyped-def]
-    rows = await conn.fetch(
-        "SELECT code, name, name_en, agency, sla_hours, response_hours FROM categories WHERE active ORDER BY code"
-    )
-    return [dict(r) for r in rows]
+router = APIRouter(prefix="/v1/categories", tags=["categories"], route_class=JsonRoute)
 
 
 @router.get(
@@ -26,7 +22,5 @@ async def load_categories(conn) -> list[dict]:  # type: ignore[no-untyped-def]
     response_model=CategoryList,
     responses=problems(503),
 )
-async def list_categories(request: Request) -> Response:
-    async with request.app.state.db.raw() as conn:
-        items = await load_categories(conn)
-    return json_response({"items": items, "next_cursor": None})
+async def list_categories(conn: Conn) -> dict[str, Any]:
+    return {"items": await service.categories(conn), "next_cursor": None}

@@ -1,15 +1,16 @@
-"""The rules of complaints: create, read, move through the lifecycle, comment.
+"""The rules of complaints: who sees what, how one moves through the lifecycle, comments,
+reporter corrections, and the views the API answers.
 
-Hot paths (create, read by id, list, track) are plain SQL on the raw asyncpg
-connection (prepared and cached by asyncpg). Functions here take a connection
-the caller opened (and, for writes, a transaction the caller owns): services
-never commit; the request commits.
+Visibility is app.auth.policy's (this module asks it, never decides itself); every status move is
+checked by ``lifecycle.check_transition``; every change writes its history through
+``app.complaints.history`` and its audit entry through ``app.auth.audit``. The SQL is
+``app.complaints.repository``'s. Functions take a connection the caller opened (and, for writes,
+a transaction the caller owns): services never commit; the request commits.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,27 +18,33 @@ import asyncpg
 import orjson
 
 from app.auth import audit, policy
-from app.complaints import lifecycle
+from app.complaints import history, lifecycle, repository
+from app.complaints.repository import COLUMNS, RETURNING, ListFilter  # noqa: F401  (their old home)
+from app.complaints.schemas import ComplaintFilters, ReporterPatch
 from app.core import pagination
-from app.core.errors import NotFound, Unprocessable
-from app.core.http import json_text
-from app.core.media_links import signed_attachments
+from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.media_links import MediaSigner, signed_attachments
 from app.core.pii import mask_pii
 from app.core.preconditions import check_version
 from app.core.security import Principal
-
-COLUMNS = (
-    "c.id, c.ticket, c.channel, c.external_id, c.title, c.description, c.category, c.attachments, c.language, "
-    "c.metadata, c.lat, c.lon, c.accuracy_m, c.address, c.area, c.privacy, c.pii, c.flags, c.status, "
-    "c.unit_code, c.assignee_id, c.due_at, c.response_due_at, c.ews_at, c.sla_state, c.duplicate_of, "
-    "c.version, c.created_at, c.received_at, c.updated_at, c.resolved_at, c.reporter_id, c.created_by"
-)
-RETURNING = COLUMNS.replace("c.", "")
 
 
 class ComplaintNotFound(NotFound):
     slug = "complaint-not-found"
     title = "Complaint not found"
+
+
+class ReporterNotFound(NotFound):
+    slug, title = "reporter-not-found", "Reporter not found"
+
+
+# Cursors of lists ordered by (created_at, id) descending: app.core.pagination.
+encode_cursor = pagination.encode_time_id
+decode_cursor = pagination.decode_time_id
+
+# The history's one writer under the name app/intake/deliveries.py and app/routing/service.py
+# still call; new code calls ``history.append``.
+append_event = history.append
 
 
 # --------------------------------------------------------------------------- read
@@ -90,13 +97,18 @@ def complaint_view(row: asyncpg.Record | dict[str, Any], *, now: datetime | None
     }
 
 
-async def fetch_complaint(conn: asyncpg.Connection, complaint_id: uuid.UUID, *, for_update: bool = False):
-    sql = f"SELECT {COLUMNS} FROM complaints c WHERE c.id = $1" + (" FOR UPDATE" if for_update else "")
-    return await conn.fetchrow(sql, complaint_id)
+async def fetch_complaint(
+    conn: asyncpg.Connection, complaint_id: uuid.UUID, *, for_update: bool = False
+) -> asyncpg.Record | None:
+    """The complaint whoever asks (no visibility check: ``visible_complaint`` is the caller's)."""
+    return await repository.fetch(conn, complaint_id, for_update=for_update)
 
 
-async def visible_complaint(conn: asyncpg.Connection, complaint_id: uuid.UUID, principal: Principal, **kw):
-    row = await fetch_complaint(conn, complaint_id, **kw)
+async def visible_complaint(
+    conn: asyncpg.Connection, complaint_id: uuid.UUID, principal: Principal, *, for_update: bool = False
+) -> asyncpg.Record:
+    """The complaint, when this key may read it (app.auth.policy); else ``ComplaintNotFound``."""
+    row = await repository.fetch(conn, complaint_id, for_update=for_update)
     if row is None or not policy.can_read(principal, row):
         # A complaint one may not see is indistinguishable from none (app.auth.policy).
         raise ComplaintNotFound(f"no complaint {complaint_id}")
@@ -106,11 +118,7 @@ async def visible_complaint(conn: asyncpg.Connection, complaint_id: uuid.UUID, p
 async def reporter_view(conn: asyncpg.Connection, reporter_id: uuid.UUID | None) -> dict[str, Any] | None:
     if reporter_id is None:
         return None
-    rows = await conn.fetch(
-        "SELECT r.id, r.name, r.phone, r.email, r.nik, r.version, i.kind, i.value FROM reporters r "
-        "LEFT JOIN reporter_identities i ON i.reporter_id = r.id WHERE r.id = $1",
-        reporter_id,
-    )
+    rows = await repository.reporter_rows(conn, reporter_id)
     if not rows:
         return None
     first = rows[0]
@@ -133,17 +141,11 @@ async def reporter_view(conn: asyncpg.Connection, reporter_id: uuid.UUID | None)
 async def events_view(
     conn: asyncpg.Connection, complaint_id: uuid.UUID, *, public_only: bool = False
 ) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        "SELECT id, kind, actor, from_status, to_status, note, public, data, created_at "
-        "FROM complaint_events WHERE complaint_id = $1 AND (public OR NOT $2) ORDER BY id",
-        complaint_id,
-        public_only,
-    )
-    return [dict(r) for r in rows]
+    return [dict(r) for r in await repository.events(conn, complaint_id, public_only=public_only)]
 
 
 async def full_view(
-    conn: asyncpg.Connection, row: asyncpg.Record, principal: Principal, signer: Any = None
+    conn: asyncpg.Connection, row: asyncpg.Record, principal: Principal, signer: MediaSigner | None = None
 ) -> dict[str, Any]:
     """One complaint as this key may see it (app.auth.policy): staff get the reporter (not an
     anonymous one below admin; each answer that carries a reporter's personal data is an audited
@@ -170,32 +172,6 @@ async def full_view(
 # --------------------------------------------------------------------------- lifecycle
 
 
-async def append_event(
-    conn: asyncpg.Connection,
-    complaint_id: uuid.UUID,
-    kind: str,
-    actor: str,
-    *,
-    note: str | None = None,
-    public: bool = False,
-    from_status: str | None = None,
-    to_status: str | None = None,
-    data: dict[str, Any] | None = None,
-) -> None:
-    await conn.execute(
-        "INSERT INTO complaint_events (complaint_id, kind, actor, from_status, to_status, note, public, data) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)",
-        complaint_id,
-        kind,
-        actor,
-        from_status,
-        to_status,
-        note,
-        public,
-        json_text(data or {}),
-    )
-
-
 async def transition(
     conn: asyncpg.Connection,
     complaint_id: uuid.UUID,
@@ -218,31 +194,30 @@ async def transition(
     check_version(if_match, row["version"])
     if not policy.sees_internal(principal):
         public = True  # a reporter's own move (a reopen) belongs to the public history
-    current = row["status"]
+    current: str = row["status"]
     lifecycle.check_transition(current, status, resolved_at=row["resolved_at"], now=now, role=principal.role)
-    if status == "duplicate":
+    if status == lifecycle.ComplaintStatus.DUPLICATE:
         if duplicate_of is None:
             raise Unprocessable(
                 "duplicate_of: name the complaint this one duplicates",
                 errors=[{"field": "duplicate_of", "detail": "required with status=duplicate"}],
             )
-        target = None if duplicate_of == complaint_id else await fetch_complaint(conn, duplicate_of)
+        target = None if duplicate_of == complaint_id else await repository.fetch(conn, duplicate_of)
         if target is None or not policy.can_read(principal, target):
             raise Unprocessable(
                 "duplicate_of: no such other complaint",
                 errors=[{"field": "duplicate_of", "detail": "unknown complaint"}],
             )
-    updated = await conn.fetchrow(
-        f"UPDATE complaints SET status = $2::text, version = version + 1, updated_at = $3, "
-        f"resolved_at = CASE WHEN $2::text = 'resolved' THEN $3 ELSE resolved_at END, "
-        f"duplicate_of = COALESCE($4, duplicate_of) WHERE id = $1 RETURNING {RETURNING}",
-        complaint_id,
-        status,
-        now,
-        duplicate_of,
+    updated = await repository.set_status(
+        conn, complaint_id, status=status, now=now, duplicate_of=duplicate_of
     )
-    kind = "merged" if status == "duplicate" else ("reopened" if current == "resolved" else "status_changed")
-    await append_event(
+    if status == lifecycle.ComplaintStatus.DUPLICATE:
+        kind = "merged"
+    elif current == lifecycle.ComplaintStatus.RESOLVED:
+        kind = "reopened"
+    else:
+        kind = "status_changed"
+    await history.append(
         conn,
         complaint_id,
         kind,
@@ -250,7 +225,7 @@ async def transition(
         note=note,
         public=public,
         from_status=current,
-        to_status=status,
+        to_status=str(status),
         data={"duplicate_of": str(duplicate_of)} if duplicate_of else None,
     )
     await audit.record(
@@ -260,7 +235,7 @@ async def transition(
         complaint_id=complaint_id,
         target_type="complaint",
         target_id=complaint_id,
-        data={"from": current, "to": status, "version": updated["version"], "public": public,
+        data={"from": current, "to": str(status), "version": updated["version"], "public": public,
               **({"duplicate_of": str(duplicate_of)} if duplicate_of else {})},
     )  # fmt: skip
     return updated
@@ -270,138 +245,130 @@ async def add_comment(
     conn: asyncpg.Connection, complaint_id: uuid.UUID, *, note: str, public: bool, principal: Principal
 ) -> dict[str, Any]:
     await visible_complaint(conn, complaint_id, principal, for_update=True)
-    await conn.execute("UPDATE complaints SET updated_at = now() WHERE id = $1", complaint_id)
-    row = await conn.fetchrow(
-        "INSERT INTO complaint_events (complaint_id, kind, actor, note, public) VALUES ($1, 'comment', $2, $3, $4) "
-        "RETURNING id, kind, actor, from_status, to_status, note, public, data, created_at",
-        complaint_id,
-        principal.actor,
-        note,
-        public,
-    )
+    await repository.touch(conn, complaint_id)
+    event = await history.append(conn, complaint_id, "comment", principal.actor, note=note, public=public)
     await audit.record(
         conn, principal, "complaint.comment", complaint_id=complaint_id, target_type="complaint_event",
-        target_id=row["id"], data={"public": public},
+        target_id=event["id"], data={"public": public},
     )  # fmt: skip
-    return dict(row)
+    return event
 
 
 # --------------------------------------------------------------------------- listing
 
 
-# Cursors of lists ordered by (created_at, id) descending: app.core.pagination.
-encode_cursor = pagination.encode_time_id
-decode_cursor = pagination.decode_time_id
+def _check_window(value: datetime | None, name: str) -> None:
+    if value is None:
+        return
+    if value.tzinfo is None:
+        raise Unprocessable(
+            f"{name}: give a UTC offset", errors=[{"field": name, "detail": "naive datetime"}]
+        )
+    if not 1900 <= value.year <= 9000:
+        raise Unprocessable(
+            f"{name}: a date between the years 1900 and 9000",
+            errors=[{"field": name, "detail": "out of range"}],
+        )
 
 
-class ListFilter:
-    """Builds the WHERE clause of ``GET /v1/complaints`` with numbered parameters."""
-
-    def __init__(self) -> None:
-        self.clauses: list[str] = []
-        self.params: list[Any] = []
-
-    def add(self, clause: str, *values: Any) -> None:
-        # clause uses {} placeholders, one per value
-        nums = []
-        for v in values:
-            self.params.append(v)
-            nums.append(f"${len(self.params)}")
-        self.clauses.append(clause.format(*nums))
-
-    def any_of(self, column: str, values: Iterable[str] | None) -> None:
-        vals = [v for v in (values or []) if v]
-        if len(vals) == 1:
-            self.add(f"{column} = {{}}", vals[0])
-        elif vals:
-            self.add(f"{column} = ANY({{}}::text[])", vals)
-
-
-def _sql_text_case(column: str, mapping: dict[str, str]) -> str:
-    whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in mapping.items())
-    return f"CASE {column} {whens} END"
-
-
-def _allowed_sql() -> str:
-    """``lifecycle.allowed_next`` as SQL, generated from the one transition table."""
-    whens = []
-    for status in lifecycle.STATUSES:
-        always = lifecycle.allowed_next(status, resolved_at=datetime.now(UTC), now=datetime.now(UTC))
-        if status == "resolved":
-            window = f"{int(lifecycle.REOPEN_WINDOW.total_seconds())} seconds"
-            whens.append(
-                f"WHEN 'resolved' THEN CASE WHEN c.resolved_at >= now() - interval '{window}' "
-                f"THEN '{orjson.dumps(always).decode()}'::json ELSE '[]'::json END"
-            )
-        else:
-            whens.append(f"WHEN '{status}' THEN '{orjson.dumps(always).decode()}'::json")
-    return f"CASE c.status {' '.join(whens)} END"
-
-
-# The list view built by PostgreSQL: the same document as ``complaint_view`` (a
-# test holds them equal), without decoding 50 rows into Python and back.
-VIEW_JSON_SQL = f"""json_build_object(
-  'id', c.id, 'ticket', c.ticket, 'channel', c.channel, 'external_id', c.external_id, 'title', c.title,
-  'description', c.description, 'category', c.category, 'attachments', c.attachments, 'language', c.language,
-  'metadata', c.metadata,
-  'location', CASE WHEN c.lat IS NULL THEN NULL ELSE
-     json_build_object('lat', c.lat, 'lon', c.lon, 'accuracy_m', c.accuracy_m, 'address', c.address) END,
-  'area', c.area, 'privacy', c.privacy, 'pii', c.pii, 'flags', to_json(c.flags), 'status', c.status,
-  'status_label', {_sql_text_case("c.status", {k: v.label for k, v in lifecycle.STATUSES.items()})},
-  'status_colour', {_sql_text_case("c.status", {k: v.colour for k, v in lifecycle.STATUSES.items()})},
-  'unit', c.unit_code, 'assignee', c.assignee_id, 'due_at', c.due_at, 'response_due_at', c.response_due_at,
-  'ews_at', c.ews_at, 'sla_state', c.sla_state, 'duplicate_of', c.duplicate_of, 'version', c.version,
-  'created_at', c.created_at, 'received_at', c.received_at, 'updated_at', c.updated_at,
-  'allowed_transitions', {_allowed_sql()})::text"""
-
-
-async def list_complaints_json(
-    conn: asyncpg.Connection, flt: ListFilter, *, limit: int, cursor: str | None
+async def list_complaints(
+    conn: asyncpg.Connection,
+    principal: Principal,
+    filters: ComplaintFilters,
+    *,
+    limit: int,
+    cursor: str | None,
 ) -> bytes:
-    """``{"items": [...], "next_cursor": ...}`` as bytes, the items rendered by PostgreSQL."""
-    if cursor:
-        ts, cid = decode_cursor(cursor)
-        flt.add("(c.created_at, c.id) < ({}, {})", ts, cid)
-    where = (" WHERE " + " AND ".join(flt.clauses)) if flt.clauses else ""
-    flt.params.append(limit + 1)
-    sql = (
-        f"SELECT {VIEW_JSON_SQL} AS doc, c.created_at, c.id FROM complaints c{where} "
-        f"ORDER BY c.created_at DESC, c.id DESC LIMIT ${len(flt.params)}"
+    """One page of ``GET /v1/complaints`` as JSON bytes (rendered by PostgreSQL): the complaints
+    meeting ``filters`` that this key may read (app.auth.policy), newest first."""
+    _check_window(filters.created_from, "created_from")
+    _check_window(filters.created_to, "created_to")
+    flt = repository.complaint_filter(filters)
+    policy.read_clause(principal, flt.add)
+    return await repository.list_complaints_json(conn, flt, limit=limit, cursor=cursor)
+
+
+# --------------------------------------------------------------------------- reporters
+
+
+def reporter_changes(patch: ReporterPatch) -> dict[str, Any]:
+    """The fields a correction names (``null`` clears one); 422 when it names none."""
+    fields = {k: v for k, v in patch.model_dump(exclude_unset=True).items() if k != "reason"}
+    if not fields:
+        raise Unprocessable(
+            "name those fields to correct", errors=[{"field": "body", "detail": "nothing to change"}]
+        )
+    return fields
+
+
+async def _readable_reporter(
+    conn: asyncpg.Connection, reporter_id: uuid.UUID, principal: Principal
+) -> asyncpg.Record:
+    """The reporter, row-locked, when the caller may read one of their complaints and see who
+    reported it (an anonymous reporter: admins only); else ``ReporterNotFound``."""
+    admin = principal.role == "admin"
+    scope = repository.reporter_filter(reporter_id, include_anonymous=admin)
+    policy.read_clause(principal, scope.add)
+    visible = admin or await repository.any_complaint(conn, scope)
+    row = await repository.lock_reporter(conn, reporter_id)
+    if row is None or not visible:
+        raise ReporterNotFound(f"no reporter {reporter_id}")
+    return row
+
+
+async def correct_reporter(
+    conn: asyncpg.Connection,
+    reporter_id: uuid.UUID,
+    fields: dict[str, Any],
+    *,
+    reason: str,
+    principal: Principal,
+    if_match: int,
+) -> asyncpg.Record:
+    """An officer's correction of a reporter (``fields`` from ``reporter_changes``), audited with
+    the old and new values. A phone, email or NIK moves with it in ``reporter_identities``; one
+    that another reporter has is 409 (merge them instead)."""
+    current = await _readable_reporter(conn, reporter_id, principal)
+    check_version(if_match, current["version"])
+    for kind in ("phone", "email", "nik"):
+        if kind not in fields or fields[kind] == current[kind]:
+            continue
+        if current[kind] is not None:
+            await repository.release_identity(conn, reporter_id, kind, current[kind])
+        if fields[kind] is not None and not await repository.claim_identity(
+            conn, reporter_id, kind, fields[kind]
+        ):
+            raise Conflict(f"{kind}: another reporter has it; merge them instead of copying it")
+    row = await repository.update_reporter(conn, reporter_id, fields)
+    await audit.record(
+        conn,
+        principal,
+        "reporter.update",
+        target_type="reporter",
+        target_id=reporter_id,
+        data={"reason": reason, "old": {k: current[k] for k in fields}, "new": fields},
     )
-    rows = await conn.fetch(sql, *flt.params)
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1]["created_at"], rows[-1]["id"])
-    items = ",".join(r["doc"] for r in rows)
-    return b'{"items":[' + items.encode() + b'],"next_cursor":' + orjson.dumps(next_cursor) + b"}"
+    return row
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+async def categories(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    """The active categories of the service catalogue, by code."""
+    return [dict(r) for r in await repository.active_categories(conn)]
 
 
 # --------------------------------------------------------------------------- public tracking
 
-# One round trip: the complaint and its public timeline.
-TRACK_SQL = """
-SELECT c.id, c.ticket, c.status, c.category, cat.name AS category_name, c.title, c.description, c.area,
-       c.unit_code, u.name AS unit_name, c.lat, c.lon, c.address, c.privacy, c.created_at, c.updated_at,
-       (SELECT coalesce(json_agg(json_build_object(
-                  'kind', e.kind, 'to_status', e.to_status,
-                  'note', CASE WHEN e.public THEN e.note END, 'at', e.created_at) ORDER BY e.id), '[]')::text
-          FROM complaint_events e
-         WHERE e.complaint_id = c.id AND (e.public OR e.kind IN ('status_changed', 'reopened', 'merged'))
-           AND e.kind IN ('created', 'status_changed', 'reopened', 'merged', 'comment', 'follow_up', 'routed')
-       ) AS timeline
-FROM complaints c LEFT JOIN categories cat ON cat.code = c.category
-LEFT JOIN units u ON u.code = c.unit_code
-WHERE c.ticket = $1 AND c.privacy <> 'secret'
-"""
-
 
 def _area_name(area: dict[str, Any] | None, level: str) -> str | None:
-    return ((area or {}).get(level) or {}).get("name")
+    name: str | None = ((area or {}).get(level) or {}).get("name")
+    return name
 
 
 async def track(conn: asyncpg.Connection, ticket: str) -> dict[str, Any] | None:
-    row = await conn.fetchrow(TRACK_SQL, ticket)
+    row = await repository.track_row(conn, ticket)
     if row is None:
         return None
     events = orjson.loads(row["timeline"])

@@ -121,3 +121,52 @@ async def test_list_items_equal_the_single_complaint_view(client, app_key, offic
         single.pop("reporter"), single.pop("events")
         assert same_instants(listed[cid]) == same_instants(single)
     assert listed[c["id"]]["allowed_transitions"] == ["in_progress"]
+
+
+async def test_the_prerendered_list_is_a_valid_complaint_list(client, app_key, officer):
+    """The page PostgreSQL renders is answered as it is: it must be what ComplaintList documents."""
+    from app.complaints.schemas import ComplaintList
+
+    c = (
+        await client.post(
+            "/v1/complaints",
+            json={
+                "title": "Pohon tumbang",
+                "description": "Pohon tumbang menutup jalan",
+                "category": "trees",
+                "location": {"lat": -6.2, "lon": 106.8, "accuracy_m": 12, "address": "Jl. Sabang"},
+                "attachments": [{"url": "https://example.com/p.jpg", "media_type": "image/jpeg"}],
+                "metadata": {"app_version": "4.2.1"},
+            },
+            headers=app_key,
+        )
+    ).json()
+    await _seed(client, app_key, 2)
+    await transition(client, c["id"], {"status": "in_progress", "note": "OTW", "public": True}, officer)
+    r = await client.get("/v1/complaints", params={"limit": 2}, headers=officer)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    page = ComplaintList.model_validate_json(r.content)
+    assert len(page.items) == 2 and page.next_cursor
+    rest = ComplaintList.model_validate_json(
+        (await client.get("/v1/complaints", params={"cursor": page.next_cursor}, headers=officer)).content
+    )
+    assert rest.next_cursor is None
+    [mine] = [i for i in page.items + rest.items if str(i.id) == c["id"]]
+    assert mine.status == "in_progress" and mine.location is not None and mine.location.accuracy_m == 12
+
+
+async def test_times_are_written_with_their_offset_as_before(client, app_key, officer):
+    """Answers rendered through their models write times as ``isoformat`` does (``+00:00``), the
+    way the API always wrote them, not pydantic's ``Z``."""
+    c = (await client.post("/v1/complaints", json={"description": "Lampu mati"}, headers=app_key)).json()
+    r = await transition(client, c["id"], {"status": "in_progress"}, officer)
+    comment = await client.post(f"/v1/complaints/{c['id']}/comments", json={"note": "ok"}, headers=officer)
+    single = (await client.get(f"/v1/complaints/{c['id']}", headers=officer)).json()
+    for text in (
+        r.json()["updated_at"],
+        comment.json()["created_at"],
+        single["created_at"],
+        single["due_at"] or single["created_at"],
+        single["events"][0]["created_at"],
+    ):
+        assert text == datetime.fromisoformat(text).isoformat() and not text.endswith("Z"), text

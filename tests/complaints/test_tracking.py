@@ -114,3 +114,25 @@ async def test_secret_complaint_hidden_from_other_officers(client, make_key, adm
     assert (await client.get(f"/v1/complaints/{c['id']}", headers=other)).status_code == 404
     listed = (await client.get("/v1/complaints", headers=other)).json()["items"]
     assert c["id"] not in [i["id"] for i in listed]
+
+
+async def test_the_prerendered_tracking_view_is_a_valid_track_out(client, app_key, officer):
+    """The public view is answered as orjson writes it: it must be what TrackOut documents."""
+    from app.complaints.schemas import TrackOut
+
+    for privacy in ("public", "anonymous"):
+        c = await _submit(client, app_key, privacy=privacy)
+        await client.post(
+            f"/v1/complaints/{c['id']}/comments",
+            json={"note": "Terima kasih", "public": True},
+            headers=officer,
+        )
+        await transition(
+            client, c["id"], {"status": "in_progress", "note": "Petugas", "public": True}, officer
+        )
+        r = await client.get(f"/v1/track/{c['ticket']}")
+        assert r.status_code == 200, r.text
+        view = TrackOut.model_validate_json(r.content)
+        assert view.ticket == c["ticket"] and view.status == "in_progress" and view.colour == "yellow"
+        assert [e.kind for e in view.timeline][-2:] == ["comment", "status_changed"]
+        assert view.location is not None and view.category_name

@@ -1,0 +1,30 @@
+"""The complaint endpoints' own collaborator, as a FastAPI dependency.
+
+A status move may change what the routing does with the complaint (a reopened complaint goes
+back to an officer's queue): the placer (``app.intake.placement.Placer``) answers that in its
+``after_transition`` hook. Complaints lie below the intake and may not import it, so they name
+what they need of it here, as a ``Protocol``, and the dependency hands over the process's placer
+typed as that (None when routing is off or the service has not started it).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Protocol
+
+import asyncpg
+from fastapi import Depends, Request
+
+
+class TransitionHooks(Protocol):
+    async def after_transition(self, conn: asyncpg.Connection, row: asyncpg.Record) -> asyncpg.Record | None:
+        """Called in the transition's transaction with the moved complaint; answers the complaint
+        as the hook left it (None: unchanged)."""
+        ...
+
+
+def get_transition_hooks(request: Request) -> TransitionHooks | None:
+    hooks: TransitionHooks | None = getattr(request.app.state, "placer", None)
+    return hooks
+
+
+TransitionHooksDep = Annotated[TransitionHooks | None, Depends(get_transition_hooks)]
