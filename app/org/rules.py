@@ -19,8 +19,9 @@ A rule that names the unit already responsible answers ``None`` (no hand-over).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 TRIGGERS = ("created", "coordination", "dispatched")
 
@@ -143,7 +144,13 @@ def decide(trigger: str, facts: ComplaintFacts, units: UnitDirectory) -> Decisio
     return decision
 
 
-def unit_infos(rows: Sequence[dict]) -> list[UnitInfo]:  # type: ignore[type-arg]
+class UnitRow(Protocol):
+    """A unit as read from the database (an ``asyncpg.Record`` or a dict): indexed by column."""
+
+    def __getitem__(self, column: str, /) -> Any: ...
+
+
+def unit_infos(rows: Iterable[UnitRow]) -> list[UnitInfo]:
     return [
         UnitInfo(
             code=r["code"],

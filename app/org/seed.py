@@ -10,8 +10,10 @@ from typing import Any
 
 import asyncpg
 
+from app.auth.keys import create_key
 from app.complaints.catalogue import AGENCIES, CATEGORIES
 from app.core.revision import bump_revision
+from app.org import repository
 
 # Used when no areas have been imported: enough to route a few well-known places.
 DEFAULT_KOTA = {
@@ -97,43 +99,18 @@ def demo_units(kota: dict[str, str], kelurahan: dict[str, str]) -> list[dict[str
 
 async def seed_demo(conn: asyncpg.Connection) -> dict[str, Any]:
     """Runs in the caller's transaction; answers what it created (with officer keys, once)."""
-    from app.auth.router import create_key
-
-    kota = {
-        r["code"]: r["name"]
-        for r in await conn.fetch("SELECT code, name FROM areas WHERE level = 'kota_kabupaten'")
-    }
-    kelurahan = {
-        r["code"]: r["name"]
-        for r in await conn.fetch("SELECT code, name FROM areas WHERE level = 'kelurahan'")
-    }
+    kota = await repository.area_names(conn, "kota_kabupaten")
+    kelurahan = await repository.area_names(conn, "kelurahan")
     units = demo_units(kota or DEFAULT_KOTA, kelurahan or DEFAULT_KELURAHAN)
-    created_units = await conn.fetch(
-        "INSERT INTO units (code, name, kind, agency, kota_code, area_codes, categories) "
-        "SELECT u.code, u.name, u.kind, u.agency, u.kota, string_to_array(u.areas, ','), string_to_array(u.cats, ',') "
-        "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) "
-        "  AS u(code, name, kind, agency, kota, areas, cats) "
-        "ON CONFLICT (code) DO NOTHING RETURNING code",
-        [u["code"] for u in units],
-        [u["name"] for u in units],
-        [u["kind"] for u in units],
-        [u["agency"] for u in units],
-        [u["kota_code"] for u in units],
-        [",".join(u["area_codes"]) for u in units],
-        [",".join(u["categories"]) for u in units],
-    )
+    created_units = await repository.insert_missing_units(conn, units)
     officers = []
     for unit_code, name, role, capacity in DEMO_OFFICERS:
-        if not await conn.fetchval("SELECT 1 FROM units WHERE code = $1", unit_code):
+        if not await repository.unit_exists(conn, unit_code):
             continue
-        if await conn.fetchval("SELECT 1 FROM officers WHERE unit_code = $1 AND name = $2", unit_code, name):
+        if await repository.officer_named(conn, unit_code, name):
             continue
-        officer_id = await conn.fetchval(
-            "INSERT INTO officers (name, unit_code, role, capacity) VALUES ($1, $2, $3, $4) RETURNING id",
-            name,
-            unit_code,
-            role,
-            capacity,
+        officer_id = await repository.insert_demo_officer(
+            conn, name=name, unit_code=unit_code, role=role, capacity=capacity
         )
         key = await create_key(conn, name=f"officer:{name}", role=role, officer_id=officer_id)
         officers.append(
@@ -142,6 +119,6 @@ async def seed_demo(conn: asyncpg.Connection) -> dict[str, Any]:
     await bump_revision(conn)
     return {
         "units_created": len(created_units),
-        "units_total": await conn.fetchval("SELECT count(*) FROM units"),
+        "units_total": await repository.count_units(conn),
         "officers_created": officers,
     }
