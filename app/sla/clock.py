@@ -11,9 +11,9 @@ Rules (product.md, "Routing, assignment and SLAs"):
   resolution deadline. An EWS does not move them: they are the national service standard.
 
 Working days, precisely: a working day is a Monday-Friday date in Asia/Jakarta (WIB) that is
-not an Indonesian public holiday (``holidays.Indonesia``). "Within N working days" ends at
-23:59:59 WIB of the Nth working day *after* the local date of receipt, whatever the hour of
-receipt and whether or not the receipt day itself was a working day. Example: received Friday
+not an Indonesian public holiday (``holidays.country_holidays("ID")``). "Within N working days"
+ends at 23:59:59 WIB of the Nth working day *after* the local date of receipt, whatever the hour
+of receipt and whether or not the receipt day itself was a working day. Example: received Friday
 2026-08-14 10:00 WIB; the weekend and Monday 17 August (Independence Day) do not count, so
 3 working days are Tuesday 18, Wednesday 19 and Thursday 20: due 2026-08-20 23:59:59 WIB.
 
@@ -67,14 +67,17 @@ class WorkingCalendar:
         categories = ("public", "government") if joint_leave else ("public",)
         # expand=True (the default) loads further years on first use, so a deadline that crosses
         # New Year still sees the next year's holidays.
-        self._holidays = holidays.Indonesia(years=list(years) if years else [], categories=categories)
+        self._holidays = holidays.country_holidays(
+            "ID", years=list(years) if years else [], categories=categories
+        )
         self._extra = frozenset(extra_holidays)
 
     def is_working_day(self, day: date) -> bool:
         return day.weekday() < 5 and day not in self._extra and day not in self._holidays
 
     def holiday_name(self, day: date) -> str | None:
-        return self._holidays.get(day)
+        name: str | None = self._holidays.get(day)
+        return name
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
         """End (23:59:59 WIB) of the ``days``-th working day after the local date of ``start``.

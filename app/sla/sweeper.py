@@ -17,7 +17,8 @@ reported the work done) and closed complaints keep their last state.
   active officer of the unit with role ``supervisor``), or the triage unit when the unit has none
   (then the complaint is flagged ``escalated_to_triage`` and shows in the triage queue).
 
-``sweep`` takes ``now`` so tests drive the clock; it is one statement per step. With
+``sweep`` takes ``now`` so tests drive the clock; it is one statement per step (their SQL is
+``app.sla.repository``'s; the events go through ``app.complaints.history``). With
 ``dry_run`` it runs the same statements and rolls them back, so an operator sees what a sweep at
 some time would do (``aduan sla sweep --dry-run``) through the very SQL that would do it, not a
 copy that could drift from it.
@@ -33,78 +34,17 @@ from typing import Any
 
 import asyncpg
 
+from app.auth import audit
+from app.complaints.lifecycle import OPEN_LIST, ComplaintStatus
+from app.core.db import Database
+from app.core.security import Principal
+from app.sla import repository
+
 log = logging.getLogger("aduan.sla")
 
-CLOCK_STATUSES = ["received", "coordination", "dispatched", "in_progress"]
+# The clocks run in the open statuses but the one that waits for the reporter's validation.
+CLOCK_STATUSES = [s for s in OPEN_LIST if s != ComplaintStatus.PENDING_VALIDATION]
 AT_RISK_FRACTION = 0.2
-
-# The deadline of the clock that runs now (see the module docstring).
-_RUNNING_DUE = "CASE WHEN c.status = 'received' AND c.response_due_at IS NOT NULL THEN c.response_due_at ELSE c.due_at END"
-
-BREACH_SQL = f"""
-WITH b AS (
-  UPDATE complaints c
-  SET sla_state = 'breached', breached_at = $1,
-      flags = c.flags || ARRAY(
-        SELECT f FROM unnest(ARRAY[
-          'escalated',
-          CASE WHEN NOT EXISTS (SELECT 1 FROM officers o
-                                WHERE o.unit_code = c.unit_code AND o.role = 'supervisor' AND o.active)
-               THEN 'escalated_to_triage' END]) AS f
-        WHERE f IS NOT NULL AND NOT (f = ANY(c.flags)))
-  WHERE c.breached_at IS NULL AND c.status = ANY($2::text[]) AND {_RUNNING_DUE} < $1
-  RETURNING c.id, c.unit_code, c.assignee_id, c.status,
-            CASE WHEN c.status = 'received' AND c.response_due_at IS NOT NULL THEN 'first_response'
-                 ELSE 'resolution' END AS clock,
-            {_RUNNING_DUE} AS due
-), s AS (
-  SELECT b.*, sup.id AS supervisor_id, sup.name AS supervisor_name, u.name AS unit_name
-  FROM b
-  LEFT JOIN units u ON u.code = b.unit_code
-  LEFT JOIN LATERAL (
-    SELECT o.id, o.name FROM officers o
-    WHERE o.unit_code = b.unit_code AND o.role = 'supervisor' AND o.active
-    ORDER BY o.created_at, o.id LIMIT 1
-  ) sup ON true
-), tri AS (
-  SELECT code, name FROM units WHERE kind = 'triage' AND active ORDER BY code LIMIT 1
-), ev AS (
-  INSERT INTO complaint_events (complaint_id, kind, actor, note, public, data)
-  SELECT x.id, x.kind, 'system:sla', x.note, false, x.data FROM (
-    SELECT s.id, 1 AS ord, 'sla_breached' AS kind,
-           'Batas waktu ' || CASE WHEN s.clock = 'first_response' THEN 'respons pertama' ELSE 'penyelesaian' END
-             || ' terlewati' AS note,
-           jsonb_build_object('clock', s.clock, 'due_at', s.due, 'breached_at', $1::timestamptz,
-                              'unit', s.unit_code, 'assignee_id', s.assignee_id, 'status', s.status) AS data
-    FROM s
-    UNION ALL
-    SELECT s.id, 2, 'escalated',
-           'Eskalasi ke ' || COALESCE(s.supervisor_name, tri.name, 'triase'),
-           CASE WHEN s.supervisor_id IS NOT NULL THEN
-             jsonb_build_object('to', 'supervisor', 'officer_id', s.supervisor_id, 'officer_name', s.supervisor_name,
-                                'unit', s.unit_code, 'unit_name', s.unit_name, 'clock', s.clock)
-           ELSE
-             jsonb_build_object('to', 'triage', 'unit', tri.code, 'unit_name', tri.name,
-                                'from_unit', s.unit_code, 'clock', s.clock)
-           END
-    FROM s LEFT JOIN tri ON true
-  ) AS x ORDER BY x.id, x.ord
-)
-SELECT s.id, s.clock, s.unit_code, s.supervisor_id, s.supervisor_name, (SELECT code FROM tri) AS triage_unit FROM s
-"""
-
-STATE_SQL = f"""
-UPDATE complaints c SET sla_state = x.state
-FROM (
-  SELECT c.id,
-         CASE WHEN $1 >= {_RUNNING_DUE} - ({_RUNNING_DUE} - c.received_at) * $3::float8 THEN 'at_risk'
-              ELSE 'on_track' END AS state
-  FROM complaints c
-  WHERE c.breached_at IS NULL AND c.status = ANY($2::text[]) AND {_RUNNING_DUE} IS NOT NULL
-) AS x
-WHERE c.id = x.id AND c.breached_at IS NULL AND c.sla_state IS DISTINCT FROM x.state
-RETURNING c.id, c.sla_state
-"""
 
 
 async def sweep(
@@ -117,14 +57,14 @@ async def sweep(
         tr = conn.transaction()
         await tr.start()
         try:
-            breached = await conn.fetch(BREACH_SQL, now, CLOCK_STATUSES)
-            changed = await conn.fetch(STATE_SQL, now, CLOCK_STATUSES, AT_RISK_FRACTION)
+            breached = await repository.mark_breaches(conn, now, CLOCK_STATUSES)
+            changed = await repository.update_states(conn, now, CLOCK_STATUSES, AT_RISK_FRACTION)
         finally:
             await tr.rollback()
     else:
         async with conn.transaction():
-            breached = await conn.fetch(BREACH_SQL, now, CLOCK_STATUSES)
-            changed = await conn.fetch(STATE_SQL, now, CLOCK_STATUSES, AT_RISK_FRACTION)
+            breached = await repository.mark_breaches(conn, now, CLOCK_STATUSES)
+            changed = await repository.update_states(conn, now, CLOCK_STATUSES, AT_RISK_FRACTION)
     return {
         "now": now,
         "breached": [
@@ -145,7 +85,17 @@ async def sweep(
     }
 
 
-async def run_forever(db, interval: float) -> None:  # type: ignore[no-untyped-def]
+async def sweep_for(conn: asyncpg.Connection, principal: Principal) -> dict[str, Any]:
+    """A sweep an operator asked for (``POST /v1/sla/sweep``), audited."""
+    out = await sweep(conn)
+    await audit.record(
+        conn, principal, "sla.sweep",
+        data={"breached": len(out.get("breached", [])), "now": out["now"].isoformat()},
+    )  # fmt: skip
+    return out
+
+
+async def run_forever(db: Database, interval: float) -> None:
     """The service's own sweeper: one pass every ``interval`` seconds until cancelled."""
     while True:
         await asyncio.sleep(interval)
@@ -162,13 +112,14 @@ async def run_forever(db, interval: float) -> None:  # type: ignore[no-untyped-d
             log.warning("sla sweep failed: %s", type(exc).__name__)
 
 
-def start(db, interval: float) -> asyncio.Task | None:  # type: ignore[no-untyped-def,type-arg]
+def start(db: Database, interval: float) -> asyncio.Task[None] | None:
+    """The sweeper as a task of the running loop; None when ``interval`` turns it off (<= 0)."""
     if interval <= 0:
         return None
     return asyncio.create_task(run_forever(db, interval), name="aduan-sla-sweeper")
 
 
-async def stop(task: asyncio.Task | None) -> None:  # type: ignore[type-arg]
+async def stop(task: asyncio.Task[None] | None) -> None:
     if task is None:
         return
     task.cancel()
