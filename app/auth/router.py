@@ -12,7 +12,8 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Query, Response
+from fastapi.openapi.models import Example
 
 from app.auth import keys, repository
 from app.auth.keys import create_key as create_key  # transitional: callers import it from app.auth.keys
@@ -34,6 +35,12 @@ from app.core.security import Admin, Supervisor
 
 router = APIRouter(prefix="/v1/api-keys", tags=["api keys"], route_class=JsonRoute)
 audit_router = APIRouter(prefix="/v1/audit", tags=["audit"], route_class=JsonRoute)
+
+# The body of a rotation is optional (none: the old key stops now).
+ROTATE_EXAMPLES: dict[str, Example] = {
+    "grace": {"summary": "The old key keeps working for an hour", "value": {"grace_seconds": 3600}},
+    "now": {"summary": "The old key stops now (as with no body)", "value": {"grace_seconds": 0}},
+}
 
 
 @router.post(
@@ -121,7 +128,11 @@ async def revoke_api_key(key_id: uuid.UUID, principal: Supervisor, db: DbDep) ->
     responses=problems(400, 401, 403, 404, 409, 415, 422, 503),
 )
 async def rotate_api_key(
-    key_id: uuid.UUID, principal: Supervisor, db: DbDep, response: Response, body: RotateIn | None = None
+    key_id: uuid.UUID,
+    principal: Supervisor,
+    db: DbDep,
+    response: Response,
+    body: Annotated[RotateIn | None, Body(openapi_examples=ROTATE_EXAMPLES)] = None,
 ) -> ApiKeyCreated:
     grace_seconds = body.grace_seconds if body is not None else 0
     out = await keys.rotate(db, principal, key_id, grace_seconds)
