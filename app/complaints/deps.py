@@ -1,10 +1,11 @@
 """The complaint endpoints' own collaborator, as a FastAPI dependency.
 
-A status move may change what the routing does with the complaint (a reopened complaint goes
-back to an officer's queue): the placer (``app.intake.placement.Placer``) answers that in its
-``after_transition`` hook. Complaints lie below the intake and may not import it, so they name
+A status move may hand the complaint to another unit (``coordination`` to the category's
+agency, ``dispatched`` to the agency's sub-unit for its kota): the placer
+(``app.intake.placement.Placer``) does that in its ``after_transition`` hook, in the move's
+transaction. Complaints lie below the intake and may not import it, so they name
 what they need of it here, as a ``Protocol``, and the dependency hands over the process's placer
-typed as that (None when routing is off or the service has not started it).
+typed as that (None before the service has started one).
 """
 
 from __future__ import annotations

@@ -119,7 +119,7 @@ def drop_default(schema: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- response examples
 # One complaint, seen through every endpoint that shows it: a JAKI report of a pothole in Cikini
 # (31.71.06.1003), routed to the kelurahan office and auto-assigned, now being handled. The other
-# modules' examples (queues in app.routing.schemas) reuse these so ids and tickets agree everywhere.
+# modules' examples (queues, assignment, EWS) reuse these so ids and tickets agree everywhere.
 
 EXAMPLE_COMPLAINT_ID = "3b9d6f2e-4c1a-4e8b-9a7d-2f5c8e1b0a64"
 EXAMPLE_TICKET = "K7M2-Q9XD"
@@ -276,9 +276,9 @@ COMPLAINT_FULL_EXAMPLE: dict[str, Any] = {
 
 
 def no_nul(value: Any) -> Any:
-    """``mode="before"`` validator: PostgreSQL text cannot hold U+0000. ``read_json`` refuses it
-    in any JSON body already; this names the field for input that arrives another way (forms,
-    multipart, models built in code)."""
+    """``mode="before"`` validator: PostgreSQL text cannot hold U+0000. The JSON route
+    (``app.core.routes.JsonRoute``) refuses it in any JSON body already; this names the field for
+    input that arrives another way (forms, multipart, models built in code)."""
     if isinstance(value, str) and "\x00" in value:
         raise ValueError("must not contain the NUL character (\\u0000)")
     return value

@@ -19,7 +19,9 @@ import orjson
 
 from app.auth import audit, policy
 from app.complaints import history, lifecycle, repository
-from app.complaints.repository import COLUMNS, RETURNING, ListFilter  # noqa: F401  (their old home)
+
+# Importable from here as before (their home is the repository now).
+from app.complaints.repository import COLUMNS, RETURNING, ListFilter  # noqa: F401
 from app.complaints.schemas import ComplaintFilters, ReporterPatch
 from app.core import pagination
 from app.core.errors import Conflict, NotFound, Unprocessable
@@ -41,11 +43,6 @@ class ReporterNotFound(NotFound):
 # Cursors of lists ordered by (created_at, id) descending: app.core.pagination.
 encode_cursor = pagination.encode_time_id
 decode_cursor = pagination.decode_time_id
-
-# The history's one writer under the name app/intake/deliveries.py and app/routing/service.py
-# still call; new code calls ``history.append``.
-append_event = history.append
-
 
 # --------------------------------------------------------------------------- read
 
