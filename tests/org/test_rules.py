@@ -1,4 +1,4 @@
-"""The routing rules (app/routing/rules.py), table-driven: trigger x facts x units -> unit."""
+"""The routing rules (app/org/rules.py), table-driven: trigger x facts x units -> unit."""
 
 from __future__ import annotations
 
