@@ -4,7 +4,7 @@
 category SLAs and owners, the unit directory), so placing a complaint costs no database
 statement of its own. ``prepare`` computes the placement (before the intake's transaction
 opens, on the hot path ``app.intake.pipeline.run_intake``); the insert then records the
-``routed`` event, picks the officer (``app.intake.pipeline.insert_sql`` with
+``routed`` event, picks the officer (``app.intake.repository.insert_statement`` with
 ``app.assignment.repository.PICK_CTES``, which takes the unit's lock) and only writes if the routing
 revision it reads is still the one the placement was computed from (else nothing is written,
 the state is reloaded and the intake redone).

@@ -167,3 +167,36 @@ async def test_a_repeat_reporter_is_filled_in_but_never_rewritten_by_a_submitter
     assert (
         await db.fetchval("SELECT nik FROM reporters WHERE id = $1::uuid", first["id"]) == "3171010101900001"
     )
+
+
+async def test_every_answer_of_a_create_is_a_complaint_out(client, admin, app_key):
+    """The create answers are rendered by the handler (the hot path), not by FastAPI's
+    response_model: each one (created, routed and assigned, already known, replayed) must still
+    be exactly the documented ComplaintOut, with its Location and ETag."""
+    from app.complaints.schemas import ComplaintOut
+    from tests.org import helpers as h
+
+    await h.setup_routing(client, admin)
+    await h.create_officer(client, admin, "kel-31.99.01.1001", "Petugas Sukamaju")
+
+    def checked(r, status: int) -> dict:  # type: ignore[no-untyped-def]
+        assert r.status_code == status, r.text
+        body = r.json()
+        model = ComplaintOut.model_validate(body)
+        assert model.model_dump(mode="json", exclude_unset=True).keys() == body.keys()
+        assert r.headers["location"] == f"/v1/complaints/{body['id']}"
+        assert r.headers["etag"] == f'"{body["version"]}"'
+        assert r.headers["content-type"] == "application/json"
+        return body
+
+    plain = checked(await client.post("/v1/complaints", json=GEO, headers=app_key), 201)
+    assert plain["assignee"] is None
+    routed_body = {"description": "Got mampet, air meluap", "location": h.IN_SUKAMAJU, "external_id": "x-1"}
+    routed = checked(await client.post("/v1/complaints", json=routed_body, headers=app_key), 201)
+    assert routed["unit"] == "kel-31.99.01.1001" and routed["assignee"] is not None
+    again = checked(await client.post("/v1/complaints", json=routed_body, headers=app_key), 200)
+    assert again["id"] == routed["id"]
+    keyed = {**app_key, "Idempotency-Key": "k-1"}
+    first = checked(await client.post("/v1/complaints", json=GEO, headers=keyed), 201)
+    replay = await client.post("/v1/complaints", json=GEO, headers=keyed)
+    assert checked(replay, 201) == first and replay.headers["idempotent-replayed"] == "true"
