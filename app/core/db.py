@@ -14,7 +14,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import asyncpg
 import orjson
@@ -118,7 +118,7 @@ class Database:
             raw = await sa_conn.get_raw_connection()
             # SQLAlchemy's dialect registered the jsonb codec on connect:
             # jsonb comes back decoded (by orjson) and goes in as a JSON string.
-            conn: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+            conn = cast(asyncpg.Connection, raw.driver_connection)  # asyncpg's, under the dialect's adapter
             try:
                 yield conn
             finally:

@@ -273,7 +273,7 @@ def install_error_handlers(app: FastAPI) -> None:
 # something wrong and gets a 4xx problem instead of a 500; the WARNING says which check is
 # missing so that it gets written.
 
-_REJECTED_BY_DATABASE: tuple[type[Exception], ...] = (
+_REJECTED_BY_DATABASE: tuple[type[asyncpg.PostgresError], ...] = (
     asyncpg.exceptions.DataError,  # 22xxx: truncation, out of range, bad encoding, NUL, bad text
     asyncpg.exceptions.IntegrityConstraintViolationError,  # 23xxx
     asyncpg.exceptions.ProgramLimitExceededError,  # 54000: e.g. an index row too large
@@ -300,7 +300,7 @@ def _database_rejection(exc: BaseException) -> asyncpg.PostgresError | None:
     cur: BaseException | None = exc
     while cur is not None and seen < 6:
         if isinstance(cur, _REJECTED_BY_DATABASE):
-            return cur  # type: ignore[return-value]
+            return cur
         cur = getattr(cur, "orig", None) or cur.__cause__ or cur.__context__
         seen += 1
     return None

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 import orjson
+from fastapi import FastAPI
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -182,11 +183,11 @@ def _nul_in_url(scope: Scope) -> list[dict[str, Any]]:
     return errors
 
 
-def install_request_invalid_handler(app) -> None:  # type: ignore[no-untyped-def]
+def install_request_invalid_handler(app: FastAPI) -> None:
+    @app.exception_handler(RequestInvalid)
     async def handler(request: Request, exc: RequestInvalid) -> Response:
         return validation_problem(exc.errors, instance=request.url.path)
 
-    app.add_exception_handler(RequestInvalid, handler)
     app.add_middleware(NulGuardMiddleware)
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Iterable
 
+from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -104,7 +106,9 @@ class SecurityHeadersMiddleware:
 
         await self.app(scope, receive, send_with_headers)
 
-    def _headers(self, raw, authorized: bool, https: bool, path: str) -> list[tuple[bytes, bytes]]:  # type: ignore[no-untyped-def]
+    def _headers(
+        self, raw: Iterable[tuple[bytes, bytes]], authorized: bool, https: bool, path: str
+    ) -> list[tuple[bytes, bytes]]:
         headers: list[tuple[bytes, bytes]] = []
         html = has_csp = False
         for name, value in raw:
@@ -138,7 +142,7 @@ def cors_origins(setting: str) -> list[str]:
     return [o.strip().rstrip("/") for o in setting.split(",") if o.strip()]
 
 
-def install_cors(app, setting: str) -> None:  # type: ignore[no-untyped-def]
+def install_cors(app: Starlette, setting: str) -> None:
     """Starlette's CORS for the listed origins; with none, no CORS header is ever sent (browsers
     then refuse cross-origin reads, which is right for a service without a browser client)."""
     origins = cors_origins(setting)

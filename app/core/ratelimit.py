@@ -43,8 +43,10 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, SlidingWindowCounterSupport, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
+from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.config import Settings
 from app.core.errors import problem_response
 
 log = logging.getLogger("aduan.ratelimit")
@@ -304,7 +306,7 @@ class RateLimitMiddleware:
         await response(scope, receive, send)
 
 
-def install_rate_limits(app, settings) -> None:  # type: ignore[no-untyped-def]
+def install_rate_limits(app: Starlette, settings: Settings) -> None:
     """Add the middleware to ``app`` as ``settings`` say (nothing when turned off)."""
     if not settings.rate_limit_enabled:
         return
