@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
-from app.core.config import get_settings, secret
+from app.core.config import get_settings, secret_value
 from app.core.db import resolve_database_url
 
 if TYPE_CHECKING:  # imported where they are used: a command loads only what it needs
@@ -630,7 +630,7 @@ def _run_pipeline(fn: Callable[[Pipeline], Awaitable[T]]) -> T:
 def cmd_inbound_fetch_mentions(args: argparse.Namespace) -> int:
     from app.channels.graph import GraphApiMentionSource, complete_mentions
 
-    token = secret(_settings(), "instagram_access_token")
+    token = secret_value(_settings().instagram_access_token)
     if not token:
         raise CliError("set ADUAN_INSTAGRAM_ACCESS_TOKEN to fetch Instagram mentions", EXIT_USAGE)
     results = _run_pipeline(lambda p: complete_mentions(p, GraphApiMentionSource(token)))
