@@ -15,9 +15,10 @@ from typing import Any, Protocol
 
 import httpx
 
-from app.channels.base import ComplaintDraft, Deferred, ReporterDraft
+from app.channels import repository
 from app.core.http import dumps
 from app.intake.deliveries import Pipeline, delivery_from_row
+from app.intake.drafts import ComplaintDraft, Deferred, ReporterDraft
 
 GRAPH_URL = "https://graph.facebook.com/v21.0"
 
@@ -60,11 +61,7 @@ async def complete_mentions(
 
     adapter = ENDPOINTS["governor_social"]
     async with pipeline.db.raw() as conn:
-        rows = await conn.fetch(
-            "SELECT * FROM inbound_deliveries WHERE channel = 'governor_social' AND status = 'needs_fetch' "
-            "ORDER BY received_at LIMIT $1",
-            limit,
-        )
+        rows = await repository.mentions_to_fetch(conn, limit)
     results: list[dict[str, Any]] = []
     for row in rows:
         outcomes: list[dict[str, Any]] = []
@@ -103,20 +100,15 @@ async def complete_mentions(
             if result.get("complaint_id"):
                 # a later redelivery of the mention names the complaint it became
                 async with pipeline.db.raw() as conn:
-                    await conn.execute(
-                        "UPDATE inbound_events SET complaint_id = $3 WHERE channel = $1 AND event_id = $2",
+                    await repository.name_event_complaint(
+                        conn,
                         "governor_social",
                         f"deferred:{outcome.external_id}",
                         uuid.UUID(result["complaint_id"]),
                     )
         if not errors:
             async with pipeline.db.raw() as conn:
-                await conn.execute(
-                    "UPDATE inbound_deliveries SET status = 'processed', outcomes = outcomes || $2::jsonb, "
-                    "processed_at = now() WHERE id = $1",
-                    row["id"],
-                    dumps(outcomes).decode(),
-                )
+                await repository.mark_processed(conn, row["id"], dumps(outcomes).decode())
         results.extend(outcomes)
     return results
 

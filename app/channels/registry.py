@@ -19,7 +19,7 @@ from app.channels.adapters import (
     twitter,
     whatsapp,
 )
-from app.channels.base import Adapter
+from app.intake.drafts import Adapter
 
 OFFICES = offices.OFFICES
 

@@ -1,5 +1,5 @@
 """The SQL of the inbound review (``GET /v1/inbound``, ``POST /v1/inbound/{id}/retry``): reads of
-the raw delivery archive. Archiving a delivery and recording its outcomes are the delivery
+the raw delivery archive; and of the Instagram mentions fetched later (``app.channels.graph``). Archiving a delivery and recording its outcomes are the delivery
 pipeline's (``app.intake.deliveries``)."""
 
 from __future__ import annotations
@@ -51,3 +51,35 @@ async def delivery(conn: asyncpg.Connection, delivery_id: uuid.UUID) -> asyncpg.
         "SELECT * FROM inbound_deliveries WHERE id = $1", delivery_id
     )
     return row
+
+
+async def mentions_to_fetch(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    """Stored Instagram mentions still waiting for their text, oldest first, whole rows."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT * FROM inbound_deliveries WHERE channel = 'governor_social' AND status = 'needs_fetch' "
+        "ORDER BY received_at LIMIT $1",
+        limit,
+    )
+    return rows
+
+
+async def name_event_complaint(
+    conn: asyncpg.Connection, channel: str, event_id: str, complaint_id: uuid.UUID
+) -> None:
+    """A later redelivery of the event names the complaint it became."""
+    await conn.execute(
+        "UPDATE inbound_events SET complaint_id = $3 WHERE channel = $1 AND event_id = $2",
+        channel,
+        event_id,
+        complaint_id,
+    )
+
+
+async def mark_processed(conn: asyncpg.Connection, delivery_id: uuid.UUID, outcomes: str) -> None:
+    """The delivery's deferred outcomes are applied; ``outcomes``: their JSON, appended."""
+    await conn.execute(
+        "UPDATE inbound_deliveries SET status = 'processed', outcomes = outcomes || $2::jsonb, "
+        "processed_at = now() WHERE id = $1",
+        delivery_id,
+        outcomes,
+    )

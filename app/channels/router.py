@@ -30,13 +30,6 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from app.channels import registry, repository
 from app.channels.adapters import email as email_adapter
 from app.channels.adapters import lapor, meta, sms_gateway, twilio, twitter
-from app.channels.base import (
-    AttachmentDraft,
-    ChannelNotConfigured,
-    Delivery,
-    SignatureError,
-    VerifyTokenError,
-)
 from app.channels.deps import StorageDep
 from app.channels.schemas import (
     InboundDeliveryOut,
@@ -62,6 +55,13 @@ from app.core.routes import JsonRoute
 from app.core.security import Admin, Officer, Principal, Submitter, authorize
 from app.intake.deliveries import Pipeline, archive, delivery_from_row, status_code_for
 from app.intake.deps import PipelineDep
+from app.intake.drafts import (
+    AttachmentDraft,
+    ChannelNotConfigured,
+    Delivery,
+    SignatureError,
+    VerifyTokenError,
+)
 
 log = logging.getLogger("aduan.channels")
 

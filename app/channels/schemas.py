@@ -41,8 +41,6 @@ from pydantic import (
     model_validator,
 )
 
-from app.auth.schemas import Timestamp
-from app.channels.base import AdapterError, LocationDraft, ReporterDraft, load_json
 from app.complaints.catalogue import CATEGORY_CODES
 from app.complaints.schemas import (
     MAX_DESCRIPTION,
@@ -52,6 +50,8 @@ from app.complaints.schemas import (
     sane_received_at,
 )
 from app.core.pii import is_plausible_nik, normalise_phone
+from app.core.schemas import Timestamp
+from app.intake.drafts import AdapterError, LocationDraft, ReporterDraft, load_json
 
 WIB = timezone(timedelta(hours=7), "WIB")
 MAX_JAKI_PHOTOS = 5
@@ -123,7 +123,7 @@ AreaCode = Annotated[str | None, BeforeValidator(_blank_to_none)]
 
 class _Ours(BaseModel):
     """Our own intake formats: unknown fields are errors, and so is NUL in any text (forms and
-    multipart do not pass through ``read_json``)."""
+    multipart do not pass through ``app.core.routes.JsonRoute``'s checks)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -133,7 +133,7 @@ class _Ours(BaseModel):
         return no_nul(value)
 
 
-class LocationIn(_Ours):
+class ChannelLocationIn(_Ours):
     model_config = ConfigDict(extra="forbid")
 
     lat: float = Field(ge=-90, le=90, description="WGS 84 latitude")
@@ -144,7 +144,7 @@ class LocationIn(_Ours):
     address: Address = None
 
 
-class ReporterIn(_Ours):
+class ChannelReporterIn(_Ours):
     """The citizen; every field optional (a walk-in may refuse to give a name)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -273,9 +273,9 @@ class OfficeIntake(_Intake):
     title: ShortText | None = None
     description: LongText
     category: Category = None
-    reporter: ReporterIn | None = None
+    reporter: ChannelReporterIn | None = None
     privacy: Privacy | None = Field(default=None, description="default public; secret at the Inspektorat")
-    location: LocationIn | None = None
+    location: ChannelLocationIn | None = None
     area_code: AreaCode = Field(default=None, description="Kemendagri code of the complaint's area, if known")
     office_area_code: AreaCode = Field(default=None, description="Kemendagri code of the office's own area")
     office_name: OptionalText = Field(default=None, max_length=200)
@@ -318,7 +318,7 @@ class MediaClipping(_Intake):
     published_at: SaneWibDatetime = Field(description=f"{RECEIVED_AT_RANGE}")
     category: Category = None
     area_code: AreaCode = None
-    location: LocationIn | None = None
+    location: ChannelLocationIn | None = None
 
 
 class JakiReport(_Intake):
@@ -357,9 +357,9 @@ class JakiReport(_Intake):
     title: ShortText | None = None
     description: LongText
     category: Category = None
-    location: LocationIn
+    location: ChannelLocationIn
     privacy: Privacy = "public"
-    reporter: ReporterIn | None = None
+    reporter: ChannelReporterIn | None = None
     client_report_id: OptionalText = Field(
         default=None, max_length=100, description="the app's own report id"
     )
@@ -635,13 +635,13 @@ def intake_payload(context: Mapping[str, Any], body: bytes, model: type[BaseMode
         raise ValueError(validation_message(exc)) from exc
 
 
-def location_draft(loc: LocationIn | None) -> LocationDraft | None:
+def location_draft(loc: ChannelLocationIn | None) -> LocationDraft | None:
     if loc is None:
         return None
     return LocationDraft(lat=loc.lat, lon=loc.lon, accuracy_m=loc.accuracy_m, address=loc.address)
 
 
-def reporter_draft(rep: ReporterIn | None) -> ReporterDraft | None:
+def reporter_draft(rep: ChannelReporterIn | None) -> ReporterDraft | None:
     if rep is None or not any((rep.name, rep.phone, rep.email, rep.nik)):
         return None
     return ReporterDraft(name=rep.name, phone=rep.phone, email=rep.email, nik=rep.nik)

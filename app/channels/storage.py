@@ -21,7 +21,7 @@ from typing import Protocol
 
 import anyio.to_thread
 
-from app.channels.base import AttachmentDraft
+from app.intake.drafts import AttachmentDraft
 
 # Magic numbers of the photo types the JAKI app may send.
 PHOTO_SIGNATURES: dict[str, tuple[bytes, ...]] = {

@@ -28,7 +28,14 @@ from typing import Any
 
 import asyncpg
 
-from app.channels.base import (
+from app.complaints import history
+from app.complaints.lifecycle import OPEN_STATUSES
+from app.complaints.tickets import normalise_ticket
+from app.core.db import Database
+from app.core.geohash import encode as geohash
+from app.core.http import json_text
+from app.intake import pipeline, repository
+from app.intake.drafts import (
     Adapter,
     AdapterError,
     AttachmentDraft,
@@ -45,15 +52,9 @@ from app.channels.base import (
     SignatureError,
     clean_text,
     clean_value,
+    finish_joined,
     sanitize_outcome,
 )
-from app.complaints import history
-from app.complaints.lifecycle import OPEN_STATUSES
-from app.complaints.tickets import normalise_ticket
-from app.core.db import Database
-from app.core.geohash import encode as geohash
-from app.core.http import json_text
-from app.intake import pipeline, repository
 from app.intake.placement import Placement, Placer
 
 log = logging.getLogger("aduan.inbound")
@@ -550,8 +551,6 @@ class Pipeline:
         complete: bool,
         delivery_id: uuid.UUID | None,
     ) -> Result:
-        from app.channels.adapters.sms_gateway import finish_joined
-
         text = "".join(p["text"] for p in parts).strip()
         draft = dataclasses.replace(draft, metadata={**draft.metadata, "parts": [p["seq"] for p in parts]})
         if not complete:

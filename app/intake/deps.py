@@ -11,12 +11,12 @@ from app.intake.deliveries import Pipeline
 from app.intake.placement import Placer
 
 
-def get_placer(request: Request) -> Placer | None:
+async def get_placer(request: Request) -> Placer | None:
     placer: Placer | None = request.app.state.placer
     return placer
 
 
-def get_pipeline(request: Request) -> Pipeline:
+async def get_pipeline(request: Request) -> Pipeline:
     pipeline: Pipeline = request.app.state.pipeline
     return pipeline
 

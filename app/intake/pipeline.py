@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from app.channels.base import ComplaintDraft, ReporterDraft
 from app.complaints.tickets import new_ticket
 from app.core.db import Database
 from app.core.errors import AppError, Conflict, Unprocessable
@@ -26,6 +25,7 @@ from app.core.geohash import encode as geohash
 from app.core.http import json_text
 from app.core.pii import find_pii, normalise_phone
 from app.intake import repository
+from app.intake.drafts import ComplaintDraft, ReporterDraft
 from app.intake.placement import Placement, Placer
 
 T = TypeVar("T")

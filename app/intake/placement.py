@@ -34,7 +34,6 @@ from typing import Any, TypedDict
 import asyncpg
 
 from app.assignment import service as assignment
-from app.channels.base import ComplaintDraft
 from app.classification.classifier import (
     DEFAULT_THRESHOLD,
     Classification,
@@ -50,6 +49,7 @@ from app.core.http import json_text
 from app.geo import areas as geo
 from app.geo.gazetteer import Gazetteer
 from app.intake import repository
+from app.intake.drafts import ComplaintDraft
 from app.org import rules
 from app.sla.clock import deadlines_for
 
@@ -529,7 +529,7 @@ class Placer:
         if not self.enabled:
             return None
         row = await repository.unplaced_complaint(conn, complaint_id, lock=not dry_run)
-        # The conditions of app.routing.service.UNPLACED_SQL, on the locked row.
+        # The conditions of app.geo.repository.UNPLACED_SQL, on the locked row.
         if (
             row is None
             or row["status"] != "received"

@@ -312,6 +312,11 @@ async def store_idempotent_answer(
     )
 
 
+async def expire_idempotency_keys(conn: asyncpg.Connection) -> None:
+    """Keys are kept 24 hours (the retry window a client is promised)."""
+    await conn.execute("DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'")
+
+
 # --------------------------------------------------------------------------- deliveries
 
 _ARCHIVE = (
@@ -349,6 +354,11 @@ async def claim_token(conn: asyncpg.Connection, channel: str, token: str) -> boo
         token,
     )
     return fresh is not None
+
+
+async def expire_used_tokens(conn: asyncpg.Connection) -> None:
+    """Signature tokens once their window (Mailgun's is 5 minutes) is long past."""
+    await conn.execute("DELETE FROM used_tokens WHERE used_at < now() - interval '1 day'")
 
 
 async def replace_delivery_body(conn: asyncpg.Connection, delivery_id: uuid.UUID, body: bytes) -> None:

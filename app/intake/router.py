@@ -11,7 +11,6 @@ from fastapi import APIRouter, Header, Request
 from starlette.responses import Response
 
 from app.auth import policy
-from app.channels.base import AttachmentDraft, ComplaintDraft, LocationDraft, ReporterDraft
 from app.complaints import service
 from app.complaints.schemas import ChannelCode, ComplaintIn, ComplaintOut
 from app.core.deps import DbDep
@@ -21,6 +20,7 @@ from app.core.routes import JsonRoute
 from app.core.security import Submitter
 from app.intake import pipeline, repository
 from app.intake.deps import PlacerDep
+from app.intake.drafts import AttachmentDraft, ComplaintDraft, LocationDraft, ReporterDraft
 from app.intake.placement import Placement
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"], route_class=JsonRoute)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from app.channels.adapters import sms_gateway, twilio
-from app.channels.base import (
+from app.intake.drafts import (
     AdapterError,
     ComplaintDraft,
     Delivery,
@@ -19,6 +19,7 @@ from app.channels.base import (
     Fragment,
     Ignored,
     SignatureError,
+    finish_joined,
 )
 
 TOKEN = "test-twilio-secret"
@@ -295,10 +296,10 @@ def test_gateway_total_one_is_a_single_sms() -> None:
 def test_finish_joined_with_ticket_is_follow_up() -> None:
     [f] = parse_gw(gw_body(text="Tiket K7M2-Q9XD: lampu ", concat={"ref": 3, "total": 2, "seq": 1}))
     assert isinstance(f, Fragment)
-    joined = sms_gateway.finish_joined(f.draft, "Tiket K7M2-Q9XD: lampu masih mati")
+    joined = finish_joined(f.draft, "Tiket K7M2-Q9XD: lampu masih mati")
     assert isinstance(joined, FollowUp) and joined.ticket == "K7M2-Q9XD"
     assert joined.fallback is not None and joined.fallback.description == "Tiket K7M2-Q9XD: lampu masih mati"
-    plain = sms_gateway.finish_joined(f.draft, "lampu masih mati")
+    plain = finish_joined(f.draft, "lampu masih mati")
     assert isinstance(plain, ComplaintDraft) and plain.description == "lampu masih mati"
 
 

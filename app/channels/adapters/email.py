@@ -58,7 +58,8 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl
 
-from app.channels.base import (
+from app.complaints.tickets import find_ticket
+from app.intake.drafts import (
     AdapterError,
     AttachmentDraft,
     ComplaintDraft,
@@ -69,7 +70,6 @@ from app.channels.base import (
     ReporterDraft,
     SignatureError,
 )
-from app.complaints.tickets import find_ticket
 
 CHANNEL = "email"
 TITLE_MAX = 200

@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.channels.adapters import meta
-from app.channels.base import (
+from app.complaints.tickets import find_ticket
+from app.intake.drafts import (
     AdapterError,
     ComplaintDraft,
     Deferred,
@@ -22,7 +23,6 @@ from app.channels.base import (
     Outcome,
     ReporterDraft,
 )
-from app.complaints.tickets import find_ticket
 
 CODE = "governor_social"
 

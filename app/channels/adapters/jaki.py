@@ -16,7 +16,6 @@ attachments; ``submitted_at`` is ``received_at``.
 
 from __future__ import annotations
 
-from app.channels.base import AdapterError, ComplaintDraft, Delivery, Outcome
 from app.channels.schemas import (
     JakiReport,
     PhotoCountError,
@@ -26,6 +25,7 @@ from app.channels.schemas import (
     reporter_draft,
     validate_photo_count,
 )
+from app.intake.drafts import AdapterError, ComplaintDraft, Delivery, Outcome
 
 CHANNEL = "jaki"
 

@@ -37,7 +37,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.channels.base import (
+from app.channels.schemas import (
+    LAPOR_EVENTS,
+    LaporDisposisi,
+    LaporEvent,
+    LaporTanggapanPelapor,
+    validation_message,
+)
+from app.intake.drafts import (
     AdapterError,
     AttachmentDraft,
     ComplaintDraft,
@@ -51,13 +58,6 @@ from app.channels.base import (
     SignatureError,
     clean_value,
     load_json,
-)
-from app.channels.schemas import (
-    LAPOR_EVENTS,
-    LaporDisposisi,
-    LaporEvent,
-    LaporTanggapanPelapor,
-    validation_message,
 )
 
 CHANNEL = "lapor"

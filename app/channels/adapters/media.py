@@ -16,8 +16,8 @@ no phone, no email); privacy ``public`` (the article is public already).
 
 from __future__ import annotations
 
-from app.channels.base import AdapterError, ComplaintDraft, Delivery, Outcome, ReporterDraft
 from app.channels.schemas import MediaClipping, intake_payload, location_draft
+from app.intake.drafts import AdapterError, ComplaintDraft, Delivery, Outcome, ReporterDraft
 
 CHANNEL = "media"
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from app.channels.base import (
+from app.complaints.tickets import find_ticket
+from app.intake.drafts import (
     AdapterError,
     AttachmentDraft,
     ChannelNotConfigured,
@@ -34,7 +35,6 @@ from app.channels.base import (
     VerifyTokenError,
     load_json,
 )
-from app.complaints.tickets import find_ticket
 
 SIGNATURE_HEADER = "x-hub-signature-256"
 _HEX_SHA256 = re.compile(r"[0-9a-f]{64}")

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.channels.base import AdapterError, ComplaintDraft, Delivery, Outcome, Privacy
 from app.channels.schemas import OfficeIntake, intake_payload, location_draft, reporter_draft
+from app.intake.drafts import AdapterError, ComplaintDraft, Delivery, Outcome, Privacy
 
 OFFICES = ("pendopo", "inspektorat", "walikota", "kecamatan", "kelurahan")
 _AREA_FROM_OFFICE = frozenset({"walikota", "kecamatan", "kelurahan"})

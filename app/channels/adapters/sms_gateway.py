@@ -12,7 +12,7 @@ SMS per call, signed ``X-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>``
   they arrive in, so a redelivered part cannot create a second complaint; the
   date keeps the 8-bit ``ref`` (which wraps) from colliding with a later
   message.  The part ids are in ``metadata["part_ids"]`` of each fragment's draft.
-  Once the pipeline has joined the parts it should call ``finish_joined(draft, text)``,
+  Once the pipeline has joined the parts it calls ``app.intake.drafts.finish_joined(draft, text)``,
   which turns the draft into a ``FollowUp`` when the joined text quotes a ticket
   (the same rule as for a single SMS).
 - ``received_at`` is WIB without an offset: +07:00 is attached.
@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
 
 from app.channels.adapters.email import find_ticket_code
-from app.channels.base import (
+from app.channels.schemas import WIB, SmsGatewayMessage, validation_message
+from app.intake.drafts import (
     AdapterError,
     ComplaintDraft,
     Delivery,
@@ -39,7 +39,6 @@ from app.channels.base import (
     SignatureError,
     load_json,
 )
-from app.channels.schemas import WIB, SmsGatewayMessage, validation_message
 
 CHANNEL = "sms"
 
@@ -55,24 +54,6 @@ def verify(headers: dict[str, str], body: bytes, secret: str) -> None:
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, given.strip().lower()):
         raise SignatureError("X-Signature mismatch")
-
-
-def finish_joined(draft: ComplaintDraft, text: str) -> ComplaintDraft | FollowUp:
-    """The outcome of a concatenated SMS once all its parts are joined into ``text``."""
-    complete = replace(draft, description=text, metadata=dict(draft.metadata))
-    ticket = find_ticket_code(text)
-    if not ticket:
-        return complete
-    return FollowUp(
-        channel=draft.channel,
-        external_id=draft.external_id,
-        text=text,
-        ticket=ticket,
-        reporter=draft.reporter,
-        received_at=draft.received_at,
-        metadata=dict(draft.metadata),
-        fallback=complete,
-    )
 
 
 # Characters per part of a concatenated SMS (the UDH takes the rest of 140 octets).

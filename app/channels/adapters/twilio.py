@@ -30,7 +30,7 @@ import re
 from urllib.parse import urlsplit, urlunsplit
 
 from app.channels.adapters.email import find_ticket_code
-from app.channels.base import (
+from app.intake.drafts import (
     AdapterError,
     AttachmentDraft,
     ComplaintDraft,

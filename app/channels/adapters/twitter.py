@@ -18,7 +18,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from app.channels.base import (
+from app.complaints.tickets import find_ticket
+from app.intake.drafts import (
     AdapterError,
     AttachmentDraft,
     ChannelNotConfigured,
@@ -32,7 +33,6 @@ from app.channels.base import (
     SignatureError,
     load_json,
 )
-from app.complaints.tickets import find_ticket
 
 CODE = "twitter"
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"

@@ -14,7 +14,8 @@ import re
 from typing import Any
 
 from app.channels.adapters import meta
-from app.channels.base import (
+from app.complaints.tickets import find_ticket
+from app.intake.drafts import (
     AdapterError,
     AttachmentDraft,
     ComplaintDraft,
@@ -24,7 +25,6 @@ from app.channels.base import (
     Outcome,
     ReporterDraft,
 )
-from app.complaints.tickets import find_ticket
 
 CODE = "sms"
 LOCATION_TEXT = "Lokasi dikirim via WhatsApp"

@@ -1,4 +1,7 @@
-"""What a channel adapter receives and returns.
+"""What a channel adapter receives and returns: the contract between ``app.channels`` and intake.
+
+It lives in ``app.intake`` because dependencies point one way: the channels implement
+this protocol and return these drafts; the intake never imports a channel.
 
 An adapter is a pure function from a *verified* native delivery to a list of
 outcomes.  Verification, the raw archive, idempotency and persistence happen
@@ -15,6 +18,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
+
+from app.complaints.tickets import find_ticket
 
 Privacy = Literal["public", "anonymous", "secret"]
 
@@ -420,3 +425,21 @@ def sanitize_outcome(outcome: Outcome) -> Outcome:
             metadata=clean_value(outcome.metadata or {}),
         )
     return outcome
+
+
+def finish_joined(draft: ComplaintDraft, text: str) -> ComplaintDraft | FollowUp:
+    """The outcome of a concatenated SMS once all its parts are joined into ``text``."""
+    complete = dataclasses.replace(draft, description=text, metadata=dict(draft.metadata))
+    ticket = find_ticket(text)
+    if not ticket:
+        return complete
+    return FollowUp(
+        channel=draft.channel,
+        external_id=draft.external_id,
+        text=text,
+        ticket=ticket,
+        reporter=draft.reporter,
+        received_at=draft.received_at,
+        metadata=dict(draft.metadata),
+        fallback=complete,
+    )
