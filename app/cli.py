@@ -361,7 +361,7 @@ def _key_name(text: str) -> str:
 
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
-    from app.auth.router import create_key
+    from app.auth.keys import create_key
 
     out = _run_db(lambda conn: create_key(conn, name=args.name, role=args.role))
     print(out["key"])
@@ -431,7 +431,7 @@ def _areas_import_order(path: Path) -> tuple[int, str]:
 def cmd_areas_import(args: argparse.Namespace) -> int:
     from app.core.errors import AppError
     from app.geo import jakarta
-    from app.routing.service import import_file
+    from app.geo.repository import import_file
 
     files: list[tuple[Path, bytes]] = []
     paths = [Path(p) for p in args.paths] or list(jakarta.FILES)
@@ -468,8 +468,8 @@ def cmd_areas_reroute(args: argparse.Namespace) -> int:
     transaction of its own, so a unit's lock is held for one hand-over only and one failure costs
     that complaint alone."""
     from app.core.db import Database, create_engine
+    from app.geo.repository import unplaced_complaints
     from app.intake.placement import Placer
-    from app.routing.service import unplaced_complaints
 
     if not _settings().routing_enabled:
         raise CliError("routing is off (ADUAN_ROUTING_ENABLED=false): nothing is routed", EXIT_USAGE)
@@ -558,6 +558,7 @@ def _sweep_time(text: str) -> datetime:
 
 
 def cmd_sla_sweep(args: argparse.Namespace) -> int:
+    from app.complaints import repository as complaints_repository
     from app.sla.sweeper import sweep
 
     now: datetime | None = args.now
@@ -578,8 +579,7 @@ def cmd_sla_sweep(args: argparse.Namespace) -> int:
     async def dry(conn: asyncpg.Connection) -> tuple[dict[str, Any], dict[uuid.UUID, str]]:
         out = await sweep(conn, now, dry_run=True)
         ids = [b["id"] for b in out["breached"]] + out["at_risk"] + out["on_track"]
-        rows = await conn.fetch("SELECT id, ticket FROM complaints WHERE id = ANY($1::uuid[])", ids)
-        return out, {r["id"]: r["ticket"] for r in rows}
+        return out, await complaints_repository.tickets_of(conn, ids)
 
     out, tickets = _run_db(dry, migrate_first=False)
     print(

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from starlette.responses import HTMLResponse, Response
@@ -19,33 +19,29 @@ from starlette.staticfiles import StaticFiles
 from app.assignment.router import router as assignment_router
 from app.auth.router import audit_router
 from app.auth.router import router as api_keys_router
-from app.auth.schemas import ApiKeyIn, RotateIn
+from app.channels.router import RAW_BODY_MODELS, install_channel_errors
 from app.channels.router import admin_router as inbound_router
-from app.channels.router import install_channel_errors
 from app.channels.router import router as channels_router
-from app.channels.schemas import JakiReport, LaporEvent, MediaClipping, OfficeIntake, SmsGatewayMessage
 from app.channels.storage import LocalStorage
 from app.classification.router import router as classification_router
 from app.complaints.categories import router as categories_router
-from app.complaints.reporters import ReporterPatch
 from app.complaints.reporters import router as reporters_router
 from app.complaints.router import router as complaints_router
-from app.complaints.schemas import CommentIn, ComplaintIn, TransitionIn
 from app.complaints.tracking import router as track_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database, create_engine, resolve_database_url
-from app.core.errors import PROBLEM_SCHEMA, install_error_handlers, problems
+from app.core.deps import DbDep
+from app.core.errors import PROBLEM_SCHEMA, install_error_handlers, problem_response, problems
 from app.core.http import UPLOAD_TYPES, BodyLimitMiddleware, install_request_invalid_handler, json_response
 from app.core.middleware import SecurityHeadersMiddleware, install_cors
 from app.core.ratelimit import install_rate_limits
+from app.geo.repository import import_jakarta_if_empty
 from app.geo.router import router as geo_router
+from app.intake import repository as intake_repository
 from app.intake.deliveries import Pipeline
 from app.intake.placement import Placer
 from app.intake.router import router as intake_router
 from app.org.router import router as org_router
-from app.routing.router import BODY_MODELS as ROUTING_BODY_MODELS
-from app.routing.router import router as routing_router
-from app.routing.service import import_jakarta_if_empty
 from app.sla import sweeper
 from app.sla.router import router as sla_router
 
@@ -60,23 +56,6 @@ personal data.
 Authenticate with `Authorization: Bearer <api key>`. Errors are RFC 9457
 `application/problem+json`.
 """
-
-# Models read by hand from the body (see app.core.http.read_json) that OpenAPI
-# must still describe.
-BODY_MODELS: list[type] = [
-    ComplaintIn,
-    TransitionIn,
-    CommentIn,
-    ApiKeyIn,
-    RotateIn,
-    ReporterPatch,
-    OfficeIntake,
-    MediaClipping,
-    JakiReport,
-    SmsGatewayMessage,
-    LaporEvent,
-    *ROUTING_BODY_MODELS,
-]
 
 
 def _static_dir() -> Path:
@@ -199,7 +178,6 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         inbound_router,
     ):
         app.include_router(r)
-    app.include_router(routing_router)
     for r in (geo_router, classification_router, org_router, assignment_router, sla_router):
         app.include_router(r)
 
@@ -214,8 +192,8 @@ async def housekeeping(app: FastAPI) -> None:
     window is long past."""
     await app.state.pipeline.flush_stale_fragments()
     async with app.state.db.raw() as conn:
-        await conn.execute("DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'")
-        await conn.execute("DELETE FROM used_tokens WHERE used_at < now() - interval '1 day'")
+        await intake_repository.expire_idempotency_keys(conn)
+        await intake_repository.expire_used_tokens(conn)
 
 
 async def _housekeeping_forever(app: FastAPI, interval_s: float = 60.0) -> None:
@@ -248,13 +226,10 @@ def _install_health(app: FastAPI) -> None:
             **problems(503),
         },
     )
-    async def readyz(request: Request) -> Response:
-        from app.core.errors import problem_response
-
+    async def readyz(db: DbDep) -> Response:
         try:
             async with asyncio.timeout(3):
-                async with request.app.state.db.raw() as conn:
-                    await conn.fetchval("SELECT 1")
+                await db.ping()
         except Exception as exc:  # any failure means not ready
             return problem_response(
                 503, "Not ready", f"database: {type(exc).__name__}", slug="not-ready", instance="/readyz"
@@ -300,7 +275,9 @@ def _install_docs(app: FastAPI) -> None:
         components = schema.setdefault("components", {})
         schemas = components.setdefault("schemas", {})
         schemas["Problem"] = PROBLEM_SCHEMA
-        for model in BODY_MODELS + list(getattr(app.state, "extra_body_models", [])):
+        # The webhook bodies that are read raw (their signature covers the exact bytes) and
+        # documented by $ref; every other body is a typed parameter and documents itself.
+        for model in RAW_BODY_MODELS:
             js = model.model_json_schema(ref_template="#/components/schemas/{model}")
             for name, sub in js.pop("$defs", {}).items():
                 schemas.setdefault(name, sub)

@@ -23,7 +23,7 @@ class UnitDirectorySource(Protocol):
         ...
 
 
-def get_unit_directory_source(request: Request) -> UnitDirectorySource | None:
+async def get_unit_directory_source(request: Request) -> UnitDirectorySource | None:
     source: UnitDirectorySource | None = getattr(request.app.state, "placer", None)
     return source
 

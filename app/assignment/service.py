@@ -37,8 +37,8 @@ import orjson
 
 from app.assignment import repository
 from app.complaints import history
-from app.complaints.lifecycle import OPEN_LIST, OPEN_STATUSES
-from app.core.errors import Conflict, Unprocessable
+from app.complaints.lifecycle import OPEN_LIST, OPEN_STATUSES, ComplaintClosed
+from app.core.errors import Conflict, UnknownReference
 from app.org.rules import UnitInfo
 
 # Kept here for the callers that name them through the service.
@@ -51,16 +51,6 @@ UnitLookup = Callable[[str], UnitInfo | None]
 class OfficerUnavailable(Conflict):
     slug = "officer-unavailable"
     title = "The officer cannot take this complaint"
-
-
-class ComplaintClosed(Conflict):
-    slug = "complaint-closed"
-    title = "The complaint is closed"
-
-
-class UnknownReference(Unprocessable):
-    slug = "unknown-reference"
-    title = "The request names something that does not exist"
 
 
 def unit_lock_key(unit_code: str) -> int:

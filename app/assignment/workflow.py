@@ -16,7 +16,8 @@ import asyncpg
 from app.assignment import service as assignment
 from app.auth import audit
 from app.complaints import service as complaints
-from app.complaints.lifecycle import OPEN_STATUSES
+from app.complaints.lifecycle import OPEN_STATUSES, ComplaintClosed
+from app.core.errors import UnknownReference
 from app.core.preconditions import check_version
 from app.core.security import Principal
 from app.org import repository as org
@@ -61,10 +62,10 @@ async def assign(
         )
     assert unit is not None
     if row["status"] not in OPEN_STATUSES:
-        raise assignment.ComplaintClosed(f"a {row['status']} complaint is not handed to anyone")
+        raise ComplaintClosed(f"a {row['status']} complaint is not handed to anyone")
     to_unit = await org.unit_info(conn, unit)
     if to_unit is None:
-        raise assignment.UnknownReference(
+        raise UnknownReference(
             f"unit: no unit {unit!r} (GET /v1/units)", errors=[{"field": "unit", "detail": "unknown unit"}]
         )
     if not to_unit.active:

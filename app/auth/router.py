@@ -16,7 +16,6 @@ from fastapi import APIRouter, Body, Query, Response
 from fastapi.openapi.models import Example
 
 from app.auth import keys, repository
-from app.auth.keys import create_key as create_key  # transitional: callers import it from app.auth.keys
 from app.auth.schemas import (
     ApiKeyCreated,
     ApiKeyIn,

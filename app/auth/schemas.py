@@ -4,34 +4,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
     AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
-    WithJsonSchema,
     field_validator,
 )
+
+from app.core.schemas import Timestamp
 
 KeyRole = Literal["admin", "supervisor", "officer", "app", "partner"]
 UNIT_CODE_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,59}$"
 MAX_KEY_LIFETIME = timedelta(days=3650)
 
-
-def _isoformat(value: datetime) -> str:
-    return value.isoformat()
-
-
-# A time in an answer as the rest of the API writes it (orjson, PostgreSQL's JSON): an offset
-# such as ``+00:00``, where pydantic alone would write UTC as ``Z``.
-Timestamp = Annotated[
-    datetime,
-    PlainSerializer(_isoformat, when_used="json"),
-    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
-]
 
 _KEY_EXAMPLE: dict[str, Any] = {
     "id": "527d4f25-f0ca-42d4-8a79-e2e77b5ff5e0",

@@ -25,7 +25,7 @@ class ClassifierState(Protocol):
     def areas_in_text(self, text: str) -> list[dict[str, Any]]: ...
 
 
-def get_classifier_state(request: Request) -> ClassifierState | None:
+async def get_classifier_state(request: Request) -> ClassifierState | None:
     """None until the service's lifespan has set the routing state up."""
     state: ClassifierState | None = request.app.state.placer
     return state

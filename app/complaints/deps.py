@@ -23,7 +23,7 @@ class TransitionHooks(Protocol):
         ...
 
 
-def get_transition_hooks(request: Request) -> TransitionHooks | None:
+async def get_transition_hooks(request: Request) -> TransitionHooks | None:
     hooks: TransitionHooks | None = getattr(request.app.state, "placer", None)
     return hooks
 

@@ -56,4 +56,5 @@ async def append(
         public,
         orjson.dumps(data or {}).decode(),
     )
+    assert row is not None  # INSERT ... RETURNING answers the row it wrote
     return dict(row)

@@ -78,6 +78,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 REOPEN_WINDOW = timedelta(days=7)
 
 
+class ComplaintClosed(Conflict):
+    """The complaint is resolved or rejected: it is neither assigned nor given a new estimate."""
+
+    slug = "complaint-closed"
+    title = "The complaint is closed"
+
+
 class InvalidTransition(Conflict):
     slug = "invalid-transition"
     title = "This status change is not allowed"

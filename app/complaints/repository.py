@@ -44,6 +44,12 @@ async def fetch(
     return await conn.fetchrow(_FETCH_FOR_UPDATE if for_update else _FETCH, complaint_id)
 
 
+async def tickets_of(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The ticket code of each complaint id."""
+    rows = await conn.fetch("SELECT id, ticket FROM complaints WHERE id = ANY($1::uuid[])", ids)
+    return {r["id"]: r["ticket"] for r in rows}
+
+
 async def reporter_rows(conn: asyncpg.Connection, reporter_id: uuid.UUID) -> list[asyncpg.Record]:
     """The reporter, one row per identity (``kind``, ``value``; NULL when there is none)."""
     return await conn.fetch(

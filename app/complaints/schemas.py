@@ -6,19 +6,18 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
     ValidationInfo,
-    WithJsonSchema,
     field_validator,
 )
 
 from app.complaints.lifecycle import ComplaintStatus
+from app.core.schemas import Timestamp
 
 CHANNELS = (
     "pendopo",
@@ -54,19 +53,6 @@ ChannelCode = Literal[
 StatusCode = ComplaintStatus
 PrivacyCode = Literal["public", "anonymous", "secret"]
 
-
-def _as_written(value: datetime) -> str:
-    return value.isoformat()
-
-
-# A time in an answer, written as this API always wrote it: ISO 8601 with its offset
-# (``2026-03-02T03:12:40.125000+00:00``, as ``datetime.isoformat`` and orjson write it), not
-# pydantic's ``Z`` for UTC, so an answer rendered through its model reads as it did before.
-Timestamp = Annotated[
-    datetime,
-    PlainSerializer(_as_written, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "format": "date-time"}),
-]
 
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NIK_RE = re.compile(r"^\d{16}$")

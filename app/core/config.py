@@ -88,10 +88,3 @@ def secret_value(value: SecretStr | None) -> str | None:
     if value is None:
         return None
     return value.get_secret_value() or None
-
-
-def secret(settings: Settings, name: str) -> str | None:
-    """Transitional: the last caller (app/cli.py) moves to ``secret_value(settings.<name>)``, and
-    then this attribute-name lookup goes."""
-    value: SecretStr | None = getattr(settings, name)
-    return secret_value(value)

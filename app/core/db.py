@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, cast
 import asyncpg
 import orjson
 from sqlalchemy import MetaData
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
 if TYPE_CHECKING:
@@ -105,11 +105,11 @@ def create_engine(url: str, *, pool_size: int = 20, max_overflow: int = 0) -> As
 
 
 class Database:
-    """One per process: the engine, a session factory and raw-connection access."""
+    """One per process: the engine and raw-connection access (the ORM models describe the
+    schema for Alembic; at run time each repository speaks SQL on asyncpg connections)."""
 
     def __init__(self, engine: AsyncEngine):
         self.engine = engine
-        self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
 
     @asynccontextmanager
     async def raw(self) -> AsyncIterator[asyncpg.Connection]:
@@ -140,10 +140,10 @@ class Database:
         async with conn.transaction():
             yield conn
 
-    @asynccontextmanager
-    async def connect(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
-            yield conn
+    async def ping(self) -> None:
+        """Raise unless the database answers (readiness)."""
+        async with self.raw() as conn:
+            await conn.fetchval("SELECT 1")
 
     async def dispose(self) -> None:
         await self.engine.dispose()

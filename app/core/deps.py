@@ -30,22 +30,22 @@ class RoutingCache(Protocol):
     async def ensure_fresh(self, conn: asyncpg.Connection) -> None: ...
 
 
-def get_db(request: Request) -> Database:
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_media_signer(request: Request) -> MediaSigner | None:
+async def get_media_signer(request: Request) -> MediaSigner | None:
     signer: MediaSigner | None = getattr(request.app.state, "media_signer", None)
     return signer
 
 
-def get_routing_cache(request: Request) -> RoutingCache | None:
+async def get_routing_cache(request: Request) -> RoutingCache | None:
     cache: RoutingCache | None = request.app.state.placer
     return cache
 

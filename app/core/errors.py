@@ -78,6 +78,14 @@ class Unprocessable(AppError):
     status, slug, title = 422, "validation-error", "The request is not valid"
 
 
+class UnknownReference(Unprocessable):
+    """A body names a unit, officer or the like that does not exist: 422, not 404 (the path
+    exists; what the body points at does not)."""
+
+    slug = "unknown-reference"
+    title = "The request names something that does not exist"
+
+
 class ServiceUnavailable(AppError):
     status, slug, title = 503, "service-unavailable", "Service unavailable"
 

@@ -6,12 +6,12 @@ import asyncio
 import math
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
 from fastapi import FastAPI
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,12 +19,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core.errors import (
     AppError,
     PayloadTooLarge,
-    UnsupportedMediaType,
     problem_response,
     validation_problem,
 )
-
-M = TypeVar("M", bound=BaseModel)
 
 JSON_TYPES = ("application/json",)
 
@@ -129,22 +126,6 @@ def parse_json_body(raw: bytes) -> Any:
     return data
 
 
-async def read_json(request: Request, model: type[M], *, body: bytes | None = None) -> M:
-    """Parse and validate a JSON body: 415 for another content type, 400 for
-    JSON that does not parse, 422 naming the fields that are wrong (including
-    what no body may hold: see ``hostile_json``)."""
-    if not is_json(request.headers.get("content-type")):
-        raise UnsupportedMediaType(
-            f"send Content-Type: application/json (got {request.headers.get('content-type') or 'none'})"
-        )
-    raw = body if body is not None else await request.body()
-    data = parse_json_body(raw)
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise RequestInvalid(list(exc.errors(include_url=False))) from None
-
-
 class NulGuardMiddleware:
     """422 for a URL whose path or query holds NUL (``%00``) before any endpoint reads it.
 
@@ -189,16 +170,6 @@ def install_request_invalid_handler(app: FastAPI) -> None:
         return validation_problem(exc.errors, instance=request.url.path)
 
     app.add_middleware(NulGuardMiddleware)
-
-
-def json_body_schema(
-    model: type[BaseModel], *, required: bool = True, examples: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """``openapi_extra`` for an endpoint that reads its JSON body itself."""
-    content: dict[str, Any] = {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
-    if examples:
-        content["examples"] = examples
-    return {"requestBody": {"required": required, "content": {"application/json": content}}}
 
 
 # Bodies that are uploads: photos and mail. Only these get a path's larger limit; a JSON body

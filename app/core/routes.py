@@ -11,7 +11,13 @@ what every JSON body of this API must meet, whatever its schema, and answers in
   levels, numbers beyond bigint or not finite);
 
 then hands FastAPI the parsed document (orjson's, cached on the request), and FastAPI validates
-it against the model: its 422 is rendered by ``app.core.errors``. Form and upload bodies
+it against the model: its 422 is rendered by ``app.core.errors``.
+
+A refused body is answered only after the route's dependencies have run, as FastAPI does with
+its own 422: a caller without a valid key gets 401 (or 403) whatever it sent, and learns nothing
+about how bodies are checked. The refusal is kept on the side, FastAPI is given a body that
+cannot validate, and the ``RequestValidationError`` it raises once the principal is known is
+replaced by the refusal. Form and upload bodies
 (``Form``/``File`` parameters) and bodyless operations pass through untouched. Body size limits
 and read timeouts are ``app.core.http.BodyLimitMiddleware``'s, before any of this.
 
@@ -24,14 +30,19 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import params
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 
 from app.core.errors import UnsupportedMediaType
-from app.core.http import is_json, parse_json_body
+from app.core.http import MalformedJson, RequestInvalid, is_json, parse_json_body
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class _Refused:
+    """The body FastAPI is given for a refused one: no model (nor ``None``) accepts it."""
 
 
 class JsonRoute(APIRoute):
@@ -43,17 +54,27 @@ class JsonRoute(APIRoute):
         required = field.field_info.is_required()
 
         async def json_handler(request: Request) -> Response:
+            refused: Exception | None = None
             if request.method in _BODY_METHODS:
                 raw = await request.body()
                 if raw or required:
                     content_type = request.headers.get("content-type")
-                    if not is_json(content_type):
-                        raise UnsupportedMediaType(
-                            f"send Content-Type: application/json (got {content_type or 'none'})"
-                        )
-                    # Starlette's Request.json() returns this cached document: FastAPI
-                    # validates the body we parsed and checked, not a second parse.
-                    request._json = parse_json_body(raw)
-            return await handler(request)
+                    try:
+                        if not is_json(content_type):
+                            raise UnsupportedMediaType(
+                                f"send Content-Type: application/json (got {content_type or 'none'})"
+                            )
+                        # Starlette's Request.json() returns this cached document: FastAPI
+                        # validates the body we parsed and checked, not a second parse.
+                        request._json = parse_json_body(raw)
+                    except (UnsupportedMediaType, MalformedJson, RequestInvalid) as exc:
+                        refused = exc
+                        request._json = _Refused()
+            if refused is None:
+                return await handler(request)
+            try:
+                return await handler(request)
+            except RequestValidationError:
+                raise refused from None
 
         return json_handler

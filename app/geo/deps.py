@@ -29,7 +29,7 @@ class AreaState(Protocol):
     def area_from_hit(self, hit: AreaHit, source: str) -> dict[str, Any]: ...
 
 
-def get_area_state(request: Request) -> AreaState | None:
+async def get_area_state(request: Request) -> AreaState | None:
     """None until the service's lifespan has set the routing state up."""
     state: AreaState | None = request.app.state.placer
     return state

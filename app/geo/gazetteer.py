@@ -143,9 +143,16 @@ def name_key(name: str) -> str:
 
 
 class _AreaLike(Protocol):
-    level: str
-    code: str
-    name: str
+    """Read-only fields, so frozen dataclasses (``AreaRow``, ``AreaBoundary``) fit."""
+
+    @property
+    def level(self) -> str: ...
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
 
     @property
     def parent_code(self) -> str | None: ...

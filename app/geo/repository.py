@@ -280,3 +280,10 @@ async def list_areas(
         rows = rows[:limit]
         next_cursor = pagination.encode(rows[-1]["code"])
     return {"items": [area_view(r, geometry=geometry) for r in rows], "next_cursor": next_cursor}
+
+
+async def area_names(conn: asyncpg.Connection, level: str) -> dict[str, str]:
+    """Code -> name of the imported areas of one level (``aduan seed demo`` names its units by them)."""
+    return {
+        r["code"]: r["name"] for r in await conn.fetch("SELECT code, name FROM areas WHERE level = $1", level)
+    }

@@ -46,13 +46,6 @@ class UnitInactive(Conflict):
     title = "The unit is not active"
 
 
-class UnknownReference(Unprocessable):
-    """A body names a unit (or officer) that does not exist: 422, not 404 (the path exists)."""
-
-    slug = "unknown-reference"
-    title = "The request names something that does not exist"
-
-
 def invalid_cursor() -> Unprocessable:
     return Unprocessable("cursor: invalid", errors=[{"field": "cursor", "detail": "invalid cursor"}])
 
@@ -380,13 +373,6 @@ async def queue(
 
 
 # --------------------------------------------------------------------------- demo seed
-
-
-async def area_names(conn: asyncpg.Connection, level: str) -> dict[str, str]:
-    """Code -> name of the imported areas of one level (``aduan seed demo`` names units by them)."""
-    return {
-        r["code"]: r["name"] for r in await conn.fetch("SELECT code, name FROM areas WHERE level = $1", level)
-    }
 
 
 async def insert_missing_units(conn: asyncpg.Connection, units: Sequence[Mapping[str, Any]]) -> list[str]:

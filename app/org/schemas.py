@@ -18,9 +18,9 @@ from app.complaints.schemas import (
     EXAMPLE_UNIT,
     ComplaintOut,
     Strict,
-    Timestamp,
     no_null,
 )
+from app.core.schemas import Timestamp
 
 UnitKind = Literal["kelurahan", "kecamatan", "kota", "agency", "sudin", "triage"]
 OfficerRole = Literal["officer", "supervisor"]

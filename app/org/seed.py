@@ -13,6 +13,7 @@ import asyncpg
 from app.auth.keys import create_key
 from app.complaints.catalogue import AGENCIES, CATEGORIES
 from app.core.revision import bump_revision
+from app.geo import repository as geo_repository
 from app.org import repository
 
 # Used when no areas have been imported: enough to route a few well-known places.
@@ -99,8 +100,8 @@ def demo_units(kota: dict[str, str], kelurahan: dict[str, str]) -> list[dict[str
 
 async def seed_demo(conn: asyncpg.Connection) -> dict[str, Any]:
     """Runs in the caller's transaction; answers what it created (with officer keys, once)."""
-    kota = await repository.area_names(conn, "kota_kabupaten")
-    kelurahan = await repository.area_names(conn, "kelurahan")
+    kota = await geo_repository.area_names(conn, "kota_kabupaten")
+    kelurahan = await geo_repository.area_names(conn, "kelurahan")
     units = demo_units(kota or DEFAULT_KOTA, kelurahan or DEFAULT_KELURAHAN)
     created_units = await repository.insert_missing_units(conn, units)
     officers = []

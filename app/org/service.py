@@ -17,12 +17,11 @@ from app.auth import audit, policy
 from app.auth.keys import create_key
 from app.classification.repository import check_categories
 from app.complaints.catalogue import AGENCIES
-from app.core.errors import Forbidden, Unprocessable
+from app.core.errors import Forbidden, UnknownReference, Unprocessable
 from app.core.preconditions import check_version
 from app.core.revision import bump_revision
 from app.core.security import Principal
 from app.org import repository
-from app.org.repository import UnknownReference
 from app.org.schemas import OfficerIn, OfficerPatch, UnitIn, UnitPatch
 
 # --------------------------------------------------------------------------- checks

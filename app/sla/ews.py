@@ -15,18 +15,11 @@ import asyncpg
 from app.auth import audit
 from app.complaints import history
 from app.complaints import service as complaints
-from app.complaints.lifecycle import OPEN_STATUSES, ComplaintStatus
-from app.core.errors import Conflict, Unprocessable
+from app.complaints.lifecycle import OPEN_STATUSES, ComplaintClosed, ComplaintStatus
+from app.core.errors import Unprocessable
 from app.core.preconditions import check_version
 from app.core.security import Principal
 from app.sla import clock, repository
-
-
-class ComplaintClosed(Conflict):
-    # The same problem as app.assignment.service.ComplaintClosed (the SLA may not import the
-    # assignment: they are independent domains of one layer).
-    slug = "complaint-closed"
-    title = "The complaint is closed"
 
 
 async def set_ews(

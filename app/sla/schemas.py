@@ -9,7 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.complaints.schemas import EXAMPLE_COMPLAINT_ID, EXAMPLE_UNIT, Strict, Timestamp
+from app.complaints.schemas import EXAMPLE_COMPLAINT_ID, EXAMPLE_UNIT, Strict
+from app.core.schemas import Timestamp
 
 # How far ahead an estimated completion (EWS) may be set: a public works job takes months,
 # not decades, and a date like 9999-12-31 breaks the deadline arithmetic.
