@@ -97,7 +97,7 @@ async def database_url(pg_server: str) -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    # The SLA sweeper is off in tests: they drive it with their own clock (tests/routing/test_sweeper.py),
+    # The SLA sweeper is off in tests: they drive it with their own clock (tests/sla/test_sweeper.py),
     # and a background pass at the real time would add events to other tests' complaints at random.
     # The whole suite talks from one address through one app: limits high enough never to trigger
     # (tests/core/test_rate_limits.py builds apps with small ones).

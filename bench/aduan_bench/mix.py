@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.complaints.catalogue import CATEGORIES
+from app.complaints.lifecycle import ComplaintStatus
 from app.complaints.schemas import CHANNELS
 
 # Shares are rough readings of Jakarta's CRM reports: the JAKI app dominates, walk-in
@@ -21,9 +22,8 @@ CATEGORY_MIX = {
     None: 4,  # not yet classified
 }  # fmt: skip
 PRIVACY_MIX = {"public": 85, "anonymous": 13, "secret": 2}
-STATUSES = ("received", "coordination", "dispatched", "in_progress", "pending_validation", "resolved", "rejected",
-            "duplicate")  # fmt: skip
-# Status shares by the complaint's age: the last week is mostly open, older ones mostly closed.
+STATUSES = tuple(s.value for s in ComplaintStatus)
+# Status shares by the complaint's age (in STATUSES' order): the last week is mostly open, older ones mostly closed.
 STATUS_BY_AGE = {
     "week": (20, 20, 15, 20, 8, 12, 3, 2),
     "month": (3, 5, 7, 15, 7, 55, 5, 3),

@@ -24,7 +24,7 @@ down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The same upsert as app.routing.service.bump_revision.
+# The same upsert as app.core.revision.bump_revision.
 FUNCTION = """
 CREATE FUNCTION aduan_officers_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$

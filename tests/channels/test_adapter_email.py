@@ -10,7 +10,7 @@ from email import message_from_bytes, policy
 import pytest
 
 from app.channels.adapters.email import ADAPTER, clean_subject, find_ticket_code, strip_reply, verify_mailgun
-from app.channels.base import (
+from app.intake.drafts import (
     AdapterError,
     AttachmentDraft,
     ComplaintDraft,

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from app.channels.adapters import lapor
-from app.channels.base import AdapterError, ComplaintDraft, Delivery, FollowUp, Ignored, SignatureError
+from app.intake.drafts import AdapterError, ComplaintDraft, Delivery, FollowUp, Ignored, SignatureError
 
 SECRET = "test-lapor-secret"
 WIB = timezone(timedelta(hours=7))

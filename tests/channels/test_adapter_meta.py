@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from app.channels.adapters import facebook, instagram, meta, twitter, whatsapp
-from app.channels.base import (
+from app.intake.drafts import (
     AdapterError,
     ChannelNotConfigured,
     ComplaintDraft,

@@ -9,8 +9,8 @@ import pytest
 
 from app.channels.adapters import jaki, media
 from app.channels.adapters.offices import ADAPTERS, OFFICES
-from app.channels.base import AdapterError, AttachmentDraft, ComplaintDraft, Delivery
 from app.channels.schemas import JakiReport, MediaClipping, OfficeIntake, jaki_form_to_payload
+from app.intake.drafts import AdapterError, AttachmentDraft, ComplaintDraft, Delivery
 
 WIB = timezone(timedelta(hours=7))
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from app.channels.adapters import twitter
-from app.channels.base import (
+from app.intake.drafts import (
     AdapterError,
     ChannelNotConfigured,
     ComplaintDraft,

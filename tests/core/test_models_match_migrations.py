@@ -17,7 +17,11 @@ The migrations define the real schema: a difference is a model to fix. Triggers 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from pprint import pformat
 from typing import Any
 
@@ -120,10 +124,28 @@ def _catalogue_diff(connection: Connection) -> dict[str, Any]:
     }
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _alembic_check(url: str) -> subprocess.CompletedProcess[str]:
+    """``alembic check`` itself, as an operator runs it (alembic.ini, migrations/env.py)."""
+    return subprocess.run(
+        [sys.executable, "-m", "alembic", "check"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 async def test_models_match_the_migrated_schema(pg_server: str) -> None:
     url = await _create_database(pg_server, DATABASE)
     try:
         await asyncio.to_thread(migrate, url)
+        check = await asyncio.to_thread(_alembic_check, url)
+        assert check.returncode == 0, f"alembic check: {check.stdout}{check.stderr}"
+        assert "No new upgrade operations detected" in check.stdout + check.stderr
         engine = create_async_engine(url)
         try:
             async with engine.connect() as conn:

@@ -103,6 +103,31 @@ async def test_wrong_content_type_is_415(client, app_key):
     assert r.json()["status"] == 415
 
 
+@pytest.mark.parametrize(
+    ("content_type", "body", "refused"),
+    [
+        ("application/x-www-form-urlencoded", b"description=x", 415),
+        ("application/json", b"{not json", 400),
+        ("application/json", b'{"description": "a\\u0000b"}', 422),
+    ],
+)
+async def test_a_refused_body_is_answered_only_to_a_caller_with_a_key(
+    client, app_key, db, content_type, body, refused
+):
+    """Authentication comes first: without a key the answer is 401 whatever the body; with
+    one, the body's refusal (415, 400, or 422 for what no body may hold). Nothing is stored."""
+    anonymous = await client.post("/v1/complaints", content=body, headers={"content-type": content_type})
+    assert anonymous.status_code == 401
+    assert anonymous.headers["content-type"].startswith("application/problem+json")
+    keyed = await client.post(
+        "/v1/complaints", content=body, headers={**app_key, "content-type": content_type}
+    )
+    assert keyed.status_code == refused
+    assert keyed.headers["content-type"].startswith("application/problem+json")
+    assert keyed.json()["status"] == refused
+    assert await db.fetchval("SELECT count(*) FROM complaints") == 0
+
+
 async def test_malformed_json_is_400(client, app_key):
     r = await client.post(
         "/v1/complaints", content=b'{"description": ', headers={**app_key, "content-type": "application/json"}

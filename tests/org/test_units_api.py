@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from app.classification.keywords import DEFAULT_KEYWORDS
 from tests.helpers import patch
 from tests.org import helpers as h
 
@@ -106,77 +105,6 @@ async def test_bad_officers_are_422_and_create_nothing(client, admin, db, body):
     r = await client.post("/v1/officers", json=body, headers=admin)
     assert r.status_code == 422, r.text
     assert await db.fetchval("SELECT count(*) FROM officers") == 0
-
-
-async def test_classify_names_category_and_areas(client, admin, app_key):
-    await h.import_areas(client, admin)
-    r = await client.post(
-        "/v1/classify", json={"text": "Got mampet di Kel. Sukamaju, banjir tiap hujan"}, headers=app_key
-    )
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert body["category"] == "drainage_flood" and 0.9 < body["confidence"] <= 1
-    assert body["areas"] == [
-        {"code": h.SUKAMAJU, "level": "kelurahan", "name": "Sukamaju", "ambiguous": False}
-    ]
-    r = await client.post("/v1/classify", json={"text": "Halo selamat pagi"}, headers=app_key)
-    assert r.json() == {"category": None, "confidence": 0.0, "areas": [], "scores": {}, "matched": {}}
-    assert (await client.post("/v1/classify", json={"text": "banjir"})).status_code == 401
-    assert (await client.post("/v1/classify", json={"text": ""}, headers=app_key)).status_code == 422
-
-
-async def test_keywords_are_in_the_catalogue_and_editable(client, admin, app_key, officer, make_key):
-    supervisor = await make_key("supervisor")
-    r = await client.get("/v1/categories/noise/keywords", headers=officer)
-    assert r.status_code == 200
-    original = r.json()["keywords"]
-    assert original == DEFAULT_KEYWORDS["noise"]  # seeded by the migration
-    text = "Ada ondel-ondel lewat tiap malam"
-    assert (await client.post("/v1/classify", json={"text": text}, headers=app_key)).json()[
-        "category"
-    ] is None
-    try:
-        r = await client.put(
-            "/v1/categories/noise/keywords",
-            json={"keywords": [*original, "ondel ondel:3"]},
-            headers=supervisor,
-        )
-        assert r.status_code == 200, r.text
-        assert r.json()["keywords"][-1] == "ondel ondel:3"
-        assert (await client.post("/v1/classify", json={"text": text}, headers=app_key)).json()[
-            "category"
-        ] == "noise"
-        # and intake uses it right away
-        c = await h.submit(client, app_key, text)
-        assert c["category"] == "noise" and c["metadata"]["classification"]["category"] == "noise"
-    finally:
-        r = await client.put("/v1/categories/noise/keywords", json={"keywords": original}, headers=admin)
-        assert r.status_code == 200
-    assert (await client.post("/v1/classify", json={"text": text}, headers=app_key)).json()[
-        "category"
-    ] is None
-
-
-@pytest.mark.parametrize(
-    ("code", "body", "status"),
-    [
-        ("noise", {"keywords": ["bising:0"]}, 422),
-        ("noise", {"keywords": ["..."]}, 422),
-        ("noise", {"keywords": [""]}, 422),
-        ("noise", {"keywords": "bising"}, 422),
-        ("tidak-ada", {"keywords": ["bising"]}, 404),
-    ],
-)
-async def test_bad_keyword_edits_change_nothing(client, admin, officer, code, body, status):
-    before = (await client.get("/v1/categories/noise/keywords", headers=officer)).json()
-    r = await client.put(f"/v1/categories/{code}/keywords", json=body, headers=admin)
-    assert r.status_code == status, r.text
-    assert (await client.get("/v1/categories/noise/keywords", headers=officer)).json() == before
-
-
-async def test_keywords_edit_needs_supervisor(client, officer):
-    r = await client.put("/v1/categories/noise/keywords", json={"keywords": ["bising"]}, headers=officer)
-    assert r.status_code == 403
 
 
 # --------------------------------------------------------------------------- placement on intake

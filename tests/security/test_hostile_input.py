@@ -278,7 +278,7 @@ async def test_a_body_that_is_not_an_object_names_the_body(client, app_key):
 
 
 async def test_nul_in_a_multipart_jaki_report_is_422_naming_the_field(client, app_key, db):
-    """Forms do not pass through read_json: the intake schema itself refuses NUL."""
+    """Forms do not pass through JsonRoute's checks: the intake schema itself refuses NUL."""
     from tests.channels.test_media_links import _png
 
     before = await snapshot(db)
