@@ -70,11 +70,11 @@ class JsonRoute(APIRoute):
                     except (UnsupportedMediaType, MalformedJson, RequestInvalid) as exc:
                         refused = exc
                         request._json = _Refused()
-            if refused is None:
-                return await handler(request)
             try:
                 return await handler(request)
             except RequestValidationError:
+                if refused is None:
+                    raise
                 raise refused from None
 
         return json_handler
