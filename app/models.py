@@ -11,5 +11,6 @@ from app.core import revision  # noqa: F401
 from app.core.db import Base
 from app.geo import models as geo_models  # noqa: F401
 from app.org import models as org_models  # noqa: F401
+from app.outbound import models as outbound_models  # noqa: F401
 
 metadata = Base.metadata

@@ -31,6 +31,8 @@ class InboundDelivery(Base):
     __table_args__ = (
         UniqueConstraint("channel", "body_sha256"),
         Index("ix_inbound_deliveries_status_received", "status", "received_at"),
+        # The last delivery per channel (GET /v1/channels/health).
+        Index("ix_inbound_deliveries_channel_received", "channel", "received_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(

@@ -73,6 +73,58 @@ class Settings(BaseSettings):
     # Unset: uvicorn's own default ($FORWARDED_ALLOW_IPS, else 127.0.0.1).
     forwarded_allow_ips: str | None = Field(default=None, alias="ADUAN_FORWARDED_ALLOW_IPS")
 
+    # ------------------------------------------------------------------ outbound (issue 14)
+    # The dispatcher (app.outbound.dispatcher): inside `aduan serve` unless turned off here, and
+    # as `aduan worker`; any number of them share one database.
+    outbox_in_serve: bool = Field(default=True, alias="ADUAN_OUTBOX_IN_SERVE")
+    outbox_poll_interval_s: float = Field(default=1.0, gt=0, alias="ADUAN_OUTBOX_POLL_INTERVAL")
+    outbox_batch: int = Field(default=20, gt=0, le=1000, alias="ADUAN_OUTBOX_BATCH")
+    outbox_concurrency: int = Field(default=8, gt=0, le=256, alias="ADUAN_OUTBOX_CONCURRENCY")
+    # A claimed message not finished within the lease (a worker killed mid-send) is sent again.
+    outbox_lease_s: float = Field(default=60.0, gt=0, alias="ADUAN_OUTBOX_LEASE")
+    outbox_send_timeout_s: float = Field(default=10.0, gt=0, alias="ADUAN_OUTBOX_SEND_TIMEOUT")
+    outbox_max_attempts: int = Field(default=8, gt=0, le=100, alias="ADUAN_OUTBOX_MAX_ATTEMPTS")
+    # Backoff: base * 2^(attempt-1), full jitter, capped.
+    outbox_backoff_base_s: float = Field(default=20.0, gt=0, alias="ADUAN_OUTBOX_BACKOFF_BASE")
+    outbox_backoff_cap_s: float = Field(default=6 * 3600.0, gt=0, alias="ADUAN_OUTBOX_BACKOFF_CAP")
+
+    # Platform APIs the service calls: every base URL is a setting (contracts.md).
+    x_api_base: str = Field(default="https://api.x.com", alias="ADUAN_X_API_BASE")
+    # OAuth 2.0 user-context token of the account that answers (Bearer); else OAuth 1.0a with
+    # the consumer key/secret and the account's access token/secret.
+    x_user_access_token: SecretStr | None = Field(default=None, alias="ADUAN_X_USER_ACCESS_TOKEN")
+    twitter_consumer_key: str | None = Field(default=None, alias="ADUAN_TWITTER_CONSUMER_KEY")
+    x_access_token: str | None = Field(default=None, alias="ADUAN_X_ACCESS_TOKEN")
+    x_access_token_secret: SecretStr | None = Field(default=None, alias="ADUAN_X_ACCESS_TOKEN_SECRET")
+    graph_api_base: str = Field(default="https://graph.facebook.com", alias="ADUAN_GRAPH_API_BASE")
+    graph_api_version: str = Field(default="v21.0", alias="ADUAN_GRAPH_API_VERSION")
+    facebook_page_id: str | None = Field(default=None, alias="ADUAN_FACEBOOK_PAGE_ID")
+    facebook_page_access_token: SecretStr | None = Field(
+        default=None, alias="ADUAN_FACEBOOK_PAGE_ACCESS_TOKEN"
+    )
+    instagram_account_id: str | None = Field(default=None, alias="ADUAN_INSTAGRAM_ACCOUNT_ID")
+    whatsapp_access_token: SecretStr | None = Field(default=None, alias="ADUAN_WHATSAPP_ACCESS_TOKEN")
+    # Our business number's id; a complaint that came in on another number is answered from it.
+    whatsapp_phone_number_id: str | None = Field(default=None, alias="ADUAN_WHATSAPP_PHONE_NUMBER_ID")
+    # The approved template used outside the 24-hour customer service window; its body takes
+    # two parameters: the ticket and the message.
+    whatsapp_template: str = Field(default="aduan_status_update", alias="ADUAN_WHATSAPP_TEMPLATE")
+    twilio_api_base: str = Field(default="https://api.twilio.com", alias="ADUAN_TWILIO_API_BASE")
+    twilio_account_sid: str | None = Field(default=None, alias="ADUAN_TWILIO_ACCOUNT_SID")
+    # Our number (E.164) or a Messaging Service SID (MG...); the number the citizen wrote to wins.
+    twilio_from: str | None = Field(default=None, alias="ADUAN_TWILIO_FROM")
+    sms_gateway_send_url: str | None = Field(default=None, alias="ADUAN_SMS_GATEWAY_SEND_URL")
+    lapor_api_base: str | None = Field(default=None, alias="ADUAN_LAPOR_API_BASE")
+    # smtp://user:pass@host:port (STARTTLS when offered), smtps:// (implicit TLS); unset: no mail.
+    smtp_url: SecretStr | None = Field(default=None, alias="ADUAN_SMTP_URL")
+    mail_from: str = Field(default="Aduan <aduan@localhost>", alias="ADUAN_MAIL_FROM")
+    # Partner webhooks to loopback or private addresses: refused unless this is true.
+    webhook_allow_private_urls: bool = Field(default=False, alias="ADUAN_WEBHOOK_ALLOW_PRIVATE_URLS")
+
+    # Channel health (GET /v1/channels/health): a channel that usually hears from citizens is
+    # flagged silent after this many times its usual gap without an inbound delivery.
+    channel_silence_factor: float = Field(default=5.0, gt=1, alias="ADUAN_CHANNEL_SILENCE_FACTOR")
+
     @property
     def media_path(self) -> Path:
         return self.media_dir or (self.data_dir / "media")
