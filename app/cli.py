@@ -1,4 +1,4 @@
-"""The ``aduan`` command: serve, migrate, keys, openapi, areas, seed, sla, inbound.
+"""The ``aduan`` command: serve, worker, migrate, keys, openapi, areas, seed, sla, inbound.
 
 A failure a user can cause (a database that does not answer, a bad URL or setting, a missing file,
 a malformed argument) ends with one line on stderr, ``aduan: <what is wrong and what to do>``, and
@@ -644,6 +644,40 @@ def cmd_inbound_flush_sms(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """The outbound dispatcher on its own (app.outbound.dispatcher): any number of them, beside
+    or instead of the one inside ``aduan serve``. SIGTERM or Ctrl-C: it stops claiming, lets the
+    sends in flight finish, and exits."""
+    from app.core.db import Database, create_engine
+    from app.outbound.dispatcher import Dispatcher
+
+    url = ready_database_url()
+    _migrate(url)
+    settings = _settings()
+
+    async def run() -> int:
+        db = Database(
+            create_engine(url, pool_size=max(2, min(settings.outbox_concurrency, 10)), max_overflow=0)
+        )
+        worker = Dispatcher(db, settings, name=args.name)
+        try:
+            if args.once:
+                await worker.drain()
+                return EXIT_OK
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            print(f"aduan worker {worker.name}: dispatching outbound messages", flush=True)
+            await worker.run_forever(stop)
+            return EXIT_OK
+        finally:
+            await worker.aclose()
+            await db.dispose()
+
+    return asyncio.run(run())
+
+
 def _port(text: str) -> int:
     try:
         port = int(text)
@@ -683,6 +717,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=_port, default=8000)
     s.add_argument("--no-access-log", action="store_true", help="do not log each request (benchmarks)")
+
+    w = leaf(sub, "worker", cmd_worker, help="send outbound messages (replies, webhooks, LAPOR! sync)")
+    w.add_argument("--once", action="store_true", help="send what is due now, then exit")
+    w.add_argument("--name", default=None, help="this worker's name in the attempt log (default host:pid)")
 
     m = leaf(sub, "migrate", cmd_migrate, help="apply the database migrations")
     m.add_argument("revision", nargs="?", default="head")

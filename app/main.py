@@ -35,6 +35,7 @@ from app.core.errors import PROBLEM_SCHEMA, install_error_handlers, problem_resp
 from app.core.http import UPLOAD_TYPES, BodyLimitMiddleware, install_request_invalid_handler, json_response
 from app.core.middleware import SecurityHeadersMiddleware, install_cors
 from app.core.ratelimit import install_rate_limits
+from app.feedback.router import router as feedback_router
 from app.geo.repository import import_jakarta_if_empty
 from app.geo.router import router as geo_router
 from app.intake import repository as intake_repository
@@ -42,6 +43,8 @@ from app.intake.deliveries import Pipeline
 from app.intake.placement import Placer
 from app.intake.router import router as intake_router
 from app.org.router import router as org_router
+from app.outbound import dispatcher
+from app.outbound.router import router as outbound_router
 from app.sla import sweeper
 from app.sla.router import router as sla_router
 
@@ -103,6 +106,11 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         sla_task = sweeper.start(app.state.db, settings.sla_sweep_interval_s)
         if sla_task is not None:
             background.append(sla_task)
+        # The outbound dispatcher (app.outbound.dispatcher); `aduan worker` runs more of them.
+        outbound_stop = None
+        if settings.outbox_in_serve:
+            outbound_task, outbound_stop = dispatcher.start(app.state.db, settings)
+            background.append(outbound_task)
         # Everything loaded at start-up (area index, keywords, modules) lives for the
         # process: freezing it keeps full collections from walking it again, which
         # measured as ~76 ms pauses on the listing path.
@@ -113,8 +121,11 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         # of collector time; at 10,000 the young collections all but vanish.
         gc.set_threshold(10_000, *gc.get_threshold()[1:])
         yield
+        if outbound_stop is not None:
+            outbound_stop.set()  # let sends in flight finish (their lease covers them otherwise)
         for task in background:
-            task.cancel()
+            if task.get_name() != "outbound-dispatcher":
+                task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
         await app.state.db.dispose()
 
@@ -178,7 +189,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         inbound_router,
     ):
         app.include_router(r)
-    for r in (geo_router, classification_router, org_router, assignment_router, sla_router):
+    for r in (geo_router, classification_router, org_router, assignment_router, sla_router, feedback_router,
+              outbound_router):  # fmt: skip
         app.include_router(r)
 
     _install_health(app)

@@ -104,6 +104,11 @@ def settings() -> Settings:
     env = {
         "ADUAN_ADMIN_KEY": ADMIN_KEY,
         "ADUAN_SLA_SWEEP_INTERVAL": "0",
+        # Tests drive the outbound dispatcher themselves (tests/outbound), against local fakes.
+        "ADUAN_OUTBOX_IN_SERVE": "false",
+        # Their webhook receivers listen on 127.0.0.1 (tests/outbound/test_webhooks.py turns it off
+        # to see the refusal).
+        "ADUAN_WEBHOOK_ALLOW_PRIVATE_URLS": "true",
         "ADUAN_LOAD_JAKARTA_AREAS": "false",
         "ADUAN_RATE_LIMIT_PUBLIC": "1000000/minute",
         "ADUAN_RATE_LIMIT_API_KEY": "1000000/minute",

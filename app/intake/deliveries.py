@@ -29,11 +29,13 @@ from typing import Any
 import asyncpg
 
 from app.complaints import history
-from app.complaints.lifecycle import OPEN_STATUSES
+from app.complaints import repository as complaints_repository
+from app.complaints.lifecycle import OPEN_STATUSES, REOPEN_WINDOW, ComplaintStatus, InvalidTransition
 from app.complaints.tickets import normalise_ticket
 from app.core.db import Database
 from app.core.geohash import encode as geohash
 from app.core.http import json_text
+from app.feedback import service as feedback
 from app.intake import pipeline, repository
 from app.intake.drafts import (
     Adapter,
@@ -56,6 +58,7 @@ from app.intake.drafts import (
     sanitize_outcome,
 )
 from app.intake.placement import Placement, Placer
+from app.outbound import words
 
 log = logging.getLogger("aduan.inbound")
 
@@ -63,6 +66,10 @@ log = logging.getLogger("aduan.inbound")
 FRAGMENT_TIMEOUT = timedelta(minutes=10)
 # How far back "the same sender's recent complaint" reaches (WhatsApp location).
 RECENT_WINDOW = timedelta(hours=24)
+# How far back a bare "YA"/"TIDAK" reaches for the resolution it answers.
+ANSWER_WINDOW = REOPEN_WINDOW + timedelta(days=1)
+# Channels whose citizens answer our messages with a bare word, without quoting the ticket.
+ANSWER_CHANNELS = frozenset({"sms", "twitter", "facebook", "governor_social", "email"})
 # Headers never archived.
 _SECRET_HEADERS = {"authorization", "cookie", "proxy-authorization"}
 
@@ -277,6 +284,16 @@ class Pipeline:
         outcome = sanitize_outcome(outcome)
         if isinstance(outcome, Ignored):
             return {"action": "ignored", "reason": outcome.reason, "external_id": outcome.external_id}
+        if (
+            isinstance(outcome, ComplaintDraft)
+            and outcome.reporter is not None
+            and outcome.channel in ANSWER_CHANNELS
+            and (answer := words.read_answer(outcome.description)) is not None
+        ):
+            async with self.db.transaction(conn=conn) as tx:
+                result = await self._bare_answer(tx, outcome, answer, delivery_id)
+                await self._record_delivery(tx, record, result)
+                return result
         if isinstance(outcome, ComplaintDraft):
             draft = outcome
 
@@ -429,6 +446,24 @@ class Pipeline:
                 return _result(action, fu.external_id, row["id"], row["ticket"])
             await self._record(conn, fu.channel, fu.external_id, "failed", None)
             raise AdapterError("a follow-up that names no known complaint")
+        answer = words.read_answer(fu.text) if not fu.attachments and fu.location is None else None
+        if answer in ("stop", "start") and fu.reporter is not None:
+            ids = pipeline.reporter_identities(fu.reporter)
+            if answer == "stop":
+                await feedback.stop_messages(conn, ids, fu.channel, target["id"])
+            else:
+                await feedback.start_messages(conn, ids, fu.channel, target["id"])
+            action = "opted_out" if answer == "stop" else "opted_in"
+            await self._record(conn, fu.channel, fu.external_id, action, target["id"])
+            return _result(action, fu.external_id, target["id"], target["ticket"])
+        if answer is not None:
+            answered = await self._answer_resolution(conn, target["id"], answer, fu.text, fu.channel)
+            if answered is not None:
+                keys = [k for k in (*fu.thread_keys, fu.external_id) if k]
+                if keys:
+                    await repository.add_thread_keys(conn, fu.channel, keys, target["id"])
+                await self._record(conn, fu.channel, fu.external_id, answered, target["id"])
+                return _result(answered, fu.external_id, target["id"], target["ticket"])
         attachments = [
             {k: v for k, v in dataclasses.asdict(a).items() if v is not None} for a in fu.attachments
         ]
@@ -465,6 +500,69 @@ class Pipeline:
             await repository.add_thread_keys(conn, fu.channel, keys, target["id"])
         await self._record(conn, fu.channel, fu.external_id, "followed_up", target["id"])
         return _result("followed_up", fu.external_id, target["id"], target["ticket"])
+
+    # ----------------------------------------------------------------------- answers to our messages
+
+    async def _bare_answer(
+        self, conn: asyncpg.Connection, draft: ComplaintDraft, answer: str, delivery_id: uuid.UUID | None
+    ) -> Result:
+        """A message that is only an answer ("YA", "TIDAK", "BERHENTI"...) and names no complaint:
+        it is about the sender's newest resolved complaint on this channel (else their newest)."""
+        dup = await self._claim(conn, draft.channel, draft.external_id, "answered", delivery_id)
+        if dup:
+            return dup
+        assert draft.reporter is not None
+        ids = pipeline.reporter_identities(draft.reporter)
+        target = await repository.answer_target(conn, ids, draft.channel, datetime.now(UTC) - ANSWER_WINDOW)
+        target_id = target["id"] if target else None
+        if answer in ("stop", "start"):
+            if answer == "stop":
+                await feedback.stop_messages(conn, ids, draft.channel, target_id)
+            else:
+                await feedback.start_messages(conn, ids, draft.channel, target_id)
+            action = "opted_out" if answer == "stop" else "opted_in"
+            await self._record(conn, draft.channel, draft.external_id, action, target_id)
+            return _result(action, draft.external_id, target_id, target["ticket"] if target else None)
+        if target is None:
+            await self._record(conn, draft.channel, draft.external_id, "ignored", None)
+            return {
+                "action": "ignored",
+                "reason": "answer_without_complaint",
+                "external_id": draft.external_id,
+            }
+        # Anything else (not resolved, answered already): kept on the complaint as a follow-up.
+        fu = FollowUp(
+            channel=draft.channel, external_id=None, text=draft.description, ticket=target["ticket"],
+            reporter=draft.reporter, received_at=draft.received_at, metadata=draft.metadata,
+        )  # fmt: skip
+        answered = await self._answer_resolution(conn, target["id"], answer, draft.description, draft.channel)
+        if answered is not None:
+            await self._record(conn, draft.channel, draft.external_id, answered, target_id)
+            return _result(answered, draft.external_id, target_id, target["ticket"])
+        result = await self._follow_up(conn, fu, delivery_id)
+        await self._record(conn, draft.channel, draft.external_id, "followed_up", target_id)
+        return result | ({"external_id": draft.external_id} if draft.external_id else {})
+
+    async def _answer_resolution(
+        self, conn: asyncpg.Connection, complaint_id: uuid.UUID, answer: str, text: str, channel: str
+    ) -> str | None:
+        """Confirm or reject the complaint's resolution from the reporter's reply; the action
+        (``confirmed``, ``reopened``), or None when it is not an answer to a resolution (then the
+        caller keeps it as a follow-up)."""
+        if answer not in ("confirm", "reject"):
+            return None
+        row = await complaints_repository.fetch(conn, complaint_id, for_update=True)
+        if row is None or row["status"] != ComplaintStatus.RESOLVED:
+            return None
+        try:
+            async with conn.transaction():  # a savepoint: a refused reopen leaves nothing behind
+                await feedback.answer_resolution(
+                    conn, row, rating=None, comment=words.answer_reason(text) if answer == "reject" else None,
+                    accepted=answer == "confirm", source=channel, actor=f"reporter:{channel}", hooks=self.placer,
+                )  # fmt: skip
+        except (feedback.AlreadyAnswered, InvalidTransition):
+            return None
+        return "confirmed" if answer == "confirm" else "reopened"
 
     async def _edit(self, conn: asyncpg.Connection, edit: Edit, delivery_id: uuid.UUID | None) -> Result:
         dup = await self._claim(conn, edit.channel, edit.external_id, "updated", delivery_id)

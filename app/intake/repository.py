@@ -475,6 +475,23 @@ async def recent_complaint_of_reporter(
     return row
 
 
+async def answer_target(
+    conn: asyncpg.Connection, identities: Sequence[tuple[str, str]], channel: str, since: datetime
+) -> asyncpg.Record | None:
+    """The complaint a bare answer ("YA", "TIDAK", "STOP") from this reporter on ``channel`` is
+    about: their newest resolved one updated since ``since``, else their newest one."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        "SELECT c.id, c.ticket, c.status FROM complaints c JOIN reporter_identities i ON i.reporter_id = c.reporter_id "
+        "WHERE (i.kind, i.value) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND c.channel = $3 "
+        "ORDER BY (c.status = 'resolved' AND c.updated_at > $4) DESC, c.updated_at DESC LIMIT 1",
+        [k for k, _ in identities],
+        [v for _, v in identities],
+        channel,
+        since,
+    )
+    return row
+
+
 async def lock_has_no_point(conn: asyncpg.Connection, complaint_id: uuid.UUID) -> bool:
     """Lock the complaint; True when it has no point yet."""
     return bool(

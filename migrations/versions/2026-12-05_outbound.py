@@ -115,6 +115,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("last_status_code", sa.Integer(), nullable=True),
         sa.Column("provider_id", sa.String(length=500), nullable=True),
+        sa.Column("claimed_by", sa.String(length=100), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),

@@ -1,0 +1,247 @@
+"""From one told event to its messages (pure): who hears of it, on what, saying what.
+
+For each outbox row (an event with the complaint as it is now, ``repository.outbox_rows``):
+
+- the reporter, on their own channel (``addresses.reporter_route``), with the template of the
+  event for that platform and visibility (``templates.render``); a public reply says only the
+  ticket and the public status. No message when the template has nothing to say (an internal
+  move), when the contact said BERHENTI/STOP (kept as ``skipped``), or for the officer pick made in
+  the intake's own transaction (the acknowledgement already names the unit). For desk and media
+  channels the message is an officer-facing ``record``;
+- LAPOR!, for complaints that came from it: the status sync;
+- every live partner subscription that asked for the event type and whose key may read the
+  complaint (a partner or app key: what it submitted; an admin: everything, personal data only
+  when the subscription asked for it): a Standard Webhooks delivery whose body is fixed now, so
+  every retry sends the same bytes under the same ``webhook-id``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from app.complaints import lifecycle
+from app.core.http import json_text
+from app.core.pii import mask_pii
+from app.outbound import addresses, templates
+
+# Complaint event kind -> the contract's webhook type (contracts.md "Outbound").
+WEBHOOK_TYPES = {
+    "created": "complaint.created",
+    "status_changed": "complaint.status_changed",
+    "reopened": "complaint.status_changed",
+    "merged": "complaint.status_changed",
+    "assigned": "complaint.assigned",
+    "comment": "complaint.commented",
+}
+EVENT_TYPES = tuple(sorted(set(WEBHOOK_TYPES.values())))
+# Complaint event kind -> the template's event.
+TEMPLATE_EVENTS = {
+    "created": "created",
+    "assigned": "assigned",
+    "status_changed": "status_changed",
+    "reopened": "status_changed",
+    "merged": "status_changed",
+    "comment": "commented",
+    "ews_set": "ews_set",
+}
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def facts(row: Any, public_base_url: str) -> templates.Facts | None:
+    event = TEMPLATE_EVENTS.get(row["event_kind"])
+    if event is None:
+        return None
+    ews = row["ews_at"]
+    data = row["event_data"] or {}
+    if event == "ews_set" and data.get("ews_at"):
+        try:
+            ews = datetime.fromisoformat(str(data["ews_at"]))
+        except ValueError:
+            pass
+    language = "en" if (row["language"] or "").lower().startswith("en") else "id"
+    metadata = row["metadata"] or {}
+    return templates.Facts(
+        event=event,
+        ticket=row["ticket"],
+        status=row["event_to"] or row["status"],
+        language=language,
+        track_url=f"{public_base_url.rstrip('/')}/track/{row['ticket']}",
+        from_status=row["event_from"],
+        unit_name=row["unit_name"],
+        comment=row["event_note"] if event == "commented" and row["event_public"] else None,
+        ews_at=ews.astimezone(UTC).date() if isinstance(ews, datetime) else None,
+        subject=(row["title"] or metadata.get("subject")) if row["channel"] == "email" else None,
+    )
+
+
+def _window_extra(row: Any) -> dict[str, Any]:
+    """When the citizen last wrote (WhatsApp's and Messenger's 24-hour window)."""
+    last = row["last_follow_up_at"] or row["received_at"]
+    return {"last_inbound_at": _iso(last)} if last else {}
+
+
+def reporter_message(row: Any, f: templates.Facts, opted_out: set[tuple[str, str]]) -> dict[str, Any] | None:
+    route = addresses.reporter_route(row)
+    if route is None:
+        return None
+    if (
+        row["event_kind"] == "assigned"
+        and row["created_event_at"] is not None
+        and row["event_at"] == row["created_event_at"]
+    ):
+        return None  # assigned by the intake itself: the acknowledgement says it all
+    rendered = templates.render(f, route.platform, route.visibility)
+    if rendered is None:
+        return None
+    message: dict[str, Any] = {
+        "complaint_id": row["id"],
+        "event_id": row["event_id"],
+        "audience": "officer" if route.platform == "record" else "reporter",
+        "platform": route.platform,
+        "event_type": f"reporter.{f.event}",
+        "recipient": route.to,
+        "content": {
+            "text": rendered.text,
+            "subject": rendered.subject,
+            "ticket": row["ticket"],
+            "visibility": route.visibility,
+            "extra": {"language": f.language, **_window_extra(row)},
+        },
+    }
+    if route.platform == "record":
+        message["status"] = "recorded"
+    elif route.contact is not None and route.contact in opted_out:
+        message["status"] = "skipped"
+        message["last_error"] = "the contact asked to stop messages (BERHENTI/STOP)"
+    return message
+
+
+def lapor_message(row: Any, f: templates.Facts) -> dict[str, Any] | None:
+    route = addresses.lapor_route(row)
+    if route is None:
+        return None
+    rendered = templates.render(f, "lapor", "private")
+    if rendered is None:
+        return None
+    return {
+        "complaint_id": row["id"],
+        "event_id": row["event_id"],
+        "audience": "lapor",
+        "platform": "lapor",
+        "event_type": f"lapor.{f.event}",
+        "recipient": route.to,
+        "content": {"text": rendered.text, "ticket": row["ticket"], "extra": {"status": f.status}},
+    }
+
+
+def complaint_data(row: Any, *, personal: bool, owner: bool) -> dict[str, Any]:
+    """The complaint as a webhook carries it: what the subscription's key reads of it.
+
+    An owner (the partner or app key that submitted it) gets it as its own key reads it
+    (``GET /v1/complaints/{id}``: the complaint without the reporter record or internal notes);
+    an admin subscription gets it with personal data only when it asked (``personal``), else
+    with free text masked and the channel's metadata left out."""
+    status = row["status"]
+    location = None
+    if row["lat"] is not None:
+        location = {
+            "lat": row["lat"],
+            "lon": row["lon"],
+            "accuracy_m": row["accuracy_m"],
+            "address": row["address"],
+        }
+    data: dict[str, Any] = {
+        "id": str(row["id"]),
+        "ticket": row["ticket"],
+        "channel": row["channel"],
+        "external_id": row["external_id"],
+        "title": row["title"],
+        "description": row["description"],
+        "category": row["category"],
+        "language": row["language"],
+        "location": location,
+        "area": row["area"],
+        "privacy": row["privacy"],
+        "status": status,
+        "status_label": lifecycle.label(status),
+        "unit": row["unit_code"],
+        "assignee": str(row["assignee_id"]) if row["assignee_id"] else None,
+        "due_at": _iso(row["due_at"]),
+        "ews_at": _iso(row["ews_at"]),
+        "created_at": _iso(row["created_at"]),
+        "received_at": _iso(row["received_at"]),
+        "updated_at": _iso(row["updated_at"]),
+        "version": row["version"],
+    }
+    if owner or personal:
+        data["metadata"] = row["metadata"]
+    if personal:
+        data["reporter"] = {
+            "name": row["reporter_name"],
+            "phone": row["reporter_phone"],
+            "email": row["reporter_email"],
+        }
+    elif not owner:
+        for key in ("title", "description"):
+            if data[key]:
+                data[key] = mask_pii(data[key])
+        if location and location["address"]:
+            location["address"] = mask_pii(location["address"])
+    return data
+
+
+def may_read(sub: Any, row: Any) -> bool:
+    if sub["key_role"] == "admin":
+        return True
+    return row["created_by"] is not None and row["created_by"] == sub["key_id"]
+
+
+def webhook_messages(row: Any, subscriptions: list[Any]) -> list[dict[str, Any]]:
+    kind = row["event_kind"]
+    event_type = WEBHOOK_TYPES.get(kind)
+    if event_type is None or (kind == "comment" and not row["event_public"]):
+        return []
+    out = []
+    for sub in subscriptions:
+        if event_type not in sub["events"] or not may_read(sub, row):
+            continue
+        owner = sub["key_role"] != "admin"
+        personal = bool(sub["include_personal_data"]) and not owner
+        event: dict[str, Any] = {
+            "id": row["event_id"],
+            "kind": kind,
+            "at": _iso(row["event_at"]),
+            "from_status": row["event_from"],
+            "to_status": row["event_to"],
+        }
+        if kind == "comment":
+            event["note"] = row["event_note"] if personal else mask_pii(row["event_note"] or "")
+        elif row["event_public"] and row["event_note"]:
+            event["note"] = row["event_note"] if personal else mask_pii(row["event_note"])
+        body = {
+            "type": event_type,
+            "timestamp": _iso(row["event_at"]),
+            "data": {"complaint": complaint_data(row, personal=personal, owner=owner), "event": event},
+        }
+        out.append(
+            {
+                "complaint_id": row["id"],
+                "event_id": row["event_id"],
+                "audience": "partner",
+                "platform": "webhook",
+                "subscription_id": sub["id"],
+                "event_type": event_type,
+                "recipient": {"url": sub["url"]},
+                "content": {"body": json_text(body)},
+            }
+        )
+    return out
+
+
+def contact_of(row: Any) -> tuple[str, str] | None:
+    route = addresses.reporter_route(row)
+    return route.contact if route else None

@@ -1,0 +1,1 @@
+"""One module per platform, each a ``Sender`` (app.outbound.senders.base)."""
