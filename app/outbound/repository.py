@@ -238,7 +238,7 @@ async def add_thread_keys(
 # --------------------------------------------------------------------------- admin: list, retry
 
 MESSAGE_COLUMNS = (
-    "m.id, m.complaint_id, c.ticket, m.event_id, m.audience, m.platform, m.subscription_id, m.event_type, "
+    "m.id, m.seq, m.complaint_id, c.ticket, m.event_id, m.audience, m.platform, m.subscription_id, m.event_type, "
     "m.recipient, m.content, m.status, m.attempts, m.next_attempt_at, m.last_error, m.last_status_code, "
     "m.provider_id, m.created_at, m.updated_at, m.sent_at"
 )
@@ -251,9 +251,10 @@ async def list_messages(
     platform: str | None,
     complaint_id: uuid.UUID | None,
     subscription_id: uuid.UUID | None,
-    before: tuple[datetime, uuid.UUID] | None,
+    before: int | None,
     limit: int,
 ) -> list[asyncpg.Record]:
+    """Newest first, in the order they were written (``seq``; ``before``: the page after that seq)."""
     clauses, args = [], []
 
     def add(clause: str, value: Any) -> None:
@@ -268,15 +269,14 @@ async def list_messages(
         add("m.complaint_id = {}", complaint_id)
     if subscription_id:
         add("m.subscription_id = {}", subscription_id)
-    if before:
-        args.extend(before)
-        clauses.append(f"(m.created_at, m.id) < (${len(args) - 1}, ${len(args)})")
+    if before is not None:
+        add("m.seq < {}", before)
     args.append(limit)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     return list(
         await conn.fetch(
             f"SELECT {MESSAGE_COLUMNS} FROM outbound_messages m LEFT JOIN complaints c ON c.id = m.complaint_id "
-            f"{where} ORDER BY m.created_at DESC, m.id DESC LIMIT ${len(args)}",
+            f"{where} ORDER BY m.seq DESC LIMIT ${len(args)}",
             *args,
         )
     )

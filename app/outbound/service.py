@@ -67,6 +67,17 @@ class UnsafeWebhookUrl(Unprocessable):
 # --------------------------------------------------------------------------- messages
 
 
+def _decode(cursor: str | None) -> int | None:
+    """Message lists page by ``seq`` (the order messages were written)."""
+    if not cursor:
+        return None
+    (seq,) = pagination.decode(cursor, 1)
+    if not seq.isdigit() or len(seq) > 18:
+        raise pagination.invalid_cursor()
+    return int(seq)
+
+
+
 def message_view(row: Any, *, recipient: bool, attempts: list[Any] | None = None) -> dict[str, Any]:
     content = row["content"] or {}
     view = {k: row[k] for k in (
@@ -90,7 +101,7 @@ async def list_messages(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    before = pagination.decode_time_id(cursor) if cursor else None
+    before = _decode(cursor)
     rows = await repository.list_messages(
         conn, status=status, platform=platform, complaint_id=complaint_id, subscription_id=None, before=before,
         limit=limit + 1,
@@ -98,7 +109,7 @@ async def list_messages(
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = pagination.encode_time_id(rows[-1]["created_at"], rows[-1]["id"])
+        next_cursor = pagination.encode(str(rows[-1]["seq"]))
     return [message_view(r, recipient=True) for r in rows], next_cursor
 
 
@@ -192,7 +203,7 @@ async def deliveries(
     conn: asyncpg.Connection, principal: Principal, sub_id: uuid.UUID, *, limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     await visible_webhook(conn, principal, sub_id)
-    before = pagination.decode_time_id(cursor) if cursor else None
+    before = _decode(cursor)
     rows = await repository.list_messages(
         conn, status=None, platform=None, complaint_id=None, subscription_id=sub_id, before=before,
         limit=limit + 1,
@@ -200,7 +211,7 @@ async def deliveries(
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = pagination.encode_time_id(rows[-1]["created_at"], rows[-1]["id"])
+        next_cursor = pagination.encode(str(rows[-1]["seq"]))
     attempts: dict[uuid.UUID, list[dict[str, Any]]] = {}
     for a in await repository.attempts_of(conn, [r["id"] for r in rows]):
         attempts.setdefault(a["message_id"], []).append(dict(a))
