@@ -137,6 +137,11 @@ async def _clean(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     try:
         tables = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         names = [t["tablename"] for t in tables if t["tablename"] not in KEEP_TABLES]
+        # Only the tables that hold rows: a TRUNCATE of all of them costs ~50 ms a test, the check
+        # a fraction of a millisecond. (An empty table keeps its identity counter.)
+        if names:
+            row = await conn.fetchrow("SELECT " + ", ".join(f'EXISTS (SELECT 1 FROM "{n}")' for n in names))
+            names = [n for n, full in zip(names, row, strict=True) if full]
         if names:
             await conn.execute("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE")
     finally:

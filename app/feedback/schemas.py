@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +30,23 @@ class FeedbackIn(Strict):
 
 
 class FeedbackOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 12,
+                    "complaint_id": "5d0c7a56-1f0e-4a53-8a59-3b7d3c0f9e21",
+                    "rating": 1,
+                    "comment": "Lubangnya masih ada.",
+                    "accepted": False,
+                    "created_at": "2026-03-09T02:00:00.000000+00:00",
+                    "status": "in_progress",
+                    "version": 7,
+                }
+            ]
+        }
+    )
+
     id: int
     complaint_id: uuid.UUID
     rating: int | None
@@ -41,6 +57,3 @@ class FeedbackOut(BaseModel):
         description="The complaint's status after the answer (in_progress when reopened)"
     )
     version: int = Field(description="The complaint's version after the answer (its new ETag)")
-
-
-__all__ = ["FeedbackIn", "FeedbackOut", "datetime"]

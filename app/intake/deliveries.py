@@ -291,9 +291,11 @@ class Pipeline:
             and (answer := words.read_answer(outcome.description)) is not None
         ):
             async with self.db.transaction(conn=conn) as tx:
-                result = await self._bare_answer(tx, outcome, answer, delivery_id)
-                await self._record_delivery(tx, record, result)
-                return result
+                answered = await self._bare_answer(tx, outcome, answer, delivery_id)
+                if answered is not None:
+                    await self._record_delivery(tx, record, answered)
+            if answered is not None:
+                return answered
         if isinstance(outcome, ComplaintDraft):
             draft = outcome
 
@@ -505,15 +507,26 @@ class Pipeline:
 
     async def _bare_answer(
         self, conn: asyncpg.Connection, draft: ComplaintDraft, answer: str, delivery_id: uuid.UUID | None
-    ) -> Result:
-        """A message that is only an answer ("YA", "TIDAK", "BERHENTI"...) and names no complaint:
-        it is about the sender's newest resolved complaint on this channel (else their newest)."""
+    ) -> Result | None:
+        """A message that is only an answer and names no complaint. "BERHENTI"/"STOP" (and
+        "MULAI"/"START") switch the sender's messages off (on); "YA"/"TIDAK" answer the sender's
+        newest resolved complaint on this channel. None when it is no answer after all (no
+        resolution of theirs waits for one): the caller makes it a complaint, as it would any text,
+        so that "Tidak ada lampu di gang kami" from a new reporter is never lost."""
+        assert draft.reporter is not None
+        if draft.external_id:
+            prior = await repository.seen_event(conn, draft.channel, draft.external_id)
+            if prior is not None:  # a redelivery of an answer taken already
+                return _result("duplicate", draft.external_id, prior["complaint_id"], prior["ticket"])
+        ids = pipeline.reporter_identities(draft.reporter)
+        target = await repository.answer_target(conn, ids, draft.channel, datetime.now(UTC) - ANSWER_WINDOW)
+        if answer in ("confirm", "reject") and (
+            target is None or target["status"] != ComplaintStatus.RESOLVED
+        ):
+            return None
         dup = await self._claim(conn, draft.channel, draft.external_id, "answered", delivery_id)
         if dup:
             return dup
-        assert draft.reporter is not None
-        ids = pipeline.reporter_identities(draft.reporter)
-        target = await repository.answer_target(conn, ids, draft.channel, datetime.now(UTC) - ANSWER_WINDOW)
         target_id = target["id"] if target else None
         if answer in ("stop", "start"):
             if answer == "stop":
@@ -523,22 +536,16 @@ class Pipeline:
             action = "opted_out" if answer == "stop" else "opted_in"
             await self._record(conn, draft.channel, draft.external_id, action, target_id)
             return _result(action, draft.external_id, target_id, target["ticket"] if target else None)
-        if target is None:
-            await self._record(conn, draft.channel, draft.external_id, "ignored", None)
-            return {
-                "action": "ignored",
-                "reason": "answer_without_complaint",
-                "external_id": draft.external_id,
-            }
-        # Anything else (not resolved, answered already): kept on the complaint as a follow-up.
-        fu = FollowUp(
-            channel=draft.channel, external_id=None, text=draft.description, ticket=target["ticket"],
-            reporter=draft.reporter, received_at=draft.received_at, metadata=draft.metadata,
-        )  # fmt: skip
+        assert target is not None
         answered = await self._answer_resolution(conn, target["id"], answer, draft.description, draft.channel)
         if answered is not None:
             await self._record(conn, draft.channel, draft.external_id, answered, target_id)
             return _result(answered, draft.external_id, target_id, target["ticket"])
+        # Answered already, or too late to reopen: kept on the complaint as a follow-up.
+        fu = FollowUp(
+            channel=draft.channel, external_id=None, text=draft.description, ticket=target["ticket"],
+            reporter=draft.reporter, received_at=draft.received_at, metadata=draft.metadata,
+        )  # fmt: skip
         result = await self._follow_up(conn, fu, delivery_id)
         await self._record(conn, draft.channel, draft.external_id, "followed_up", target_id)
         return result | ({"external_id": draft.external_id} if draft.external_id else {})

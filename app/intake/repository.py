@@ -407,14 +407,21 @@ async def claim_event(
     return claimed is not None
 
 
-async def claimed_event(conn: asyncpg.Connection, channel: str, event_id: str) -> asyncpg.Record:
-    """A claimed event's ``complaint_id`` and that complaint's ``ticket`` (either may be NULL)."""
+async def seen_event(conn: asyncpg.Connection, channel: str, event_id: str) -> asyncpg.Record | None:
+    """A claimed event's ``complaint_id`` and that complaint's ``ticket`` (either may be NULL);
+    None when the event was never claimed."""
     row: asyncpg.Record | None = await conn.fetchrow(
         "SELECT e.complaint_id, c.ticket FROM inbound_events e LEFT JOIN complaints c ON c.id = e.complaint_id "
         "WHERE e.channel = $1 AND e.event_id = $2",
         channel,
         event_id,
     )
+    return row
+
+
+async def claimed_event(conn: asyncpg.Connection, channel: str, event_id: str) -> asyncpg.Record:
+    """A claimed event's ``complaint_id`` and that complaint's ``ticket`` (either may be NULL)."""
+    row = await seen_event(conn, channel, event_id)
     assert row is not None  # the claim that failed found it
     return row
 

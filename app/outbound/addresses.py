@@ -97,6 +97,8 @@ def reporter_route(row: Any) -> Route | None:
             to: dict[str, Any] = {"phone": came_from if came_from.startswith("whatsapp:") else phone}
             if metadata.get("To"):
                 to["from"] = metadata["To"]
+            if metadata.get("AccountSid"):
+                to["account_sid"] = metadata["AccountSid"]
             return Route("twilio", "private", to, contact)
         if metadata.get("whatsapp_type"):
             wa: dict[str, Any] = {"wa_id": phone.lstrip("+")}

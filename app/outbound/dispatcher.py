@@ -191,39 +191,34 @@ class Dispatcher:
             error = SendError(f"{type(exc).__name__}: {exc}"[:300], retryable=True)
         duration_ms = int((time.monotonic() - started) * 1000)
         now = datetime.now(UTC)
-        async with self.db.transaction() as conn:
-            if receipt is not None:
-                status = "sent"
-                await repository.record_attempt(
-                    conn, row["id"], attempt, ok=True, status_code=receipt.status_code,
-                    error=None, duration_ms=duration_ms, worker=self.name,
-                )  # fmt: skip
-                finished = await repository.finish(
-                    conn, row["id"], attempt, status="sent", status_code=receipt.status_code,
-                    provider_id=(receipt.provider_id or "")[:500] or None,
-                )  # fmt: skip
-                if finished and receipt.thread_keys and row["complaint_id"] and row["platform"] == "email":
+        if receipt is not None:
+            status = "sent"
+            fields: dict[str, Any] = {
+                "status_code": receipt.status_code,
+                "provider_id": (receipt.provider_id or "")[:500] or None,
+            }
+        else:
+            assert error is not None
+            dead = not error.retryable or attempt >= self.settings.outbox_max_attempts
+            status = "dead" if dead else "pending"
+            delay = backoff(attempt, self.settings.outbox_backoff_base_s, self.settings.outbox_backoff_cap_s)
+            fields = {
+                "status_code": error.status_code,
+                "error": error.detail[:1000],
+                "next_attempt_at": None if dead else now + timedelta(seconds=delay),
+            }
+            if dead:
+                log.warning("message %s (%s) is dead after %d attempts: %s", row["id"], row["platform"],
+                            attempt, error.detail)  # fmt: skip
+        async with self.db.raw() as conn:
+            finished = await repository.finish(
+                conn, row["id"], attempt, status=status, duration_ms=duration_ms, worker=self.name, **fields
+            )
+            if finished and receipt is not None and receipt.thread_keys and row["complaint_id"]:
+                if row["platform"] == "email":
                     await repository.add_thread_keys(conn, "email", receipt.thread_keys, row["complaint_id"])
-            else:
-                assert error is not None
-                dead = not error.retryable or attempt >= self.settings.outbox_max_attempts
-                status = "dead" if dead else "pending"
-                delay = backoff(
-                    attempt, self.settings.outbox_backoff_base_s, self.settings.outbox_backoff_cap_s
-                )
-                await repository.record_attempt(
-                    conn, row["id"], attempt, ok=False, status_code=error.status_code,
-                    error=error.detail[:1000], duration_ms=duration_ms, worker=self.name,
-                )  # fmt: skip
-                finished = await repository.finish(
-                    conn, row["id"], attempt, status=status, error=error.detail[:1000],
-                    status_code=error.status_code, next_attempt_at=None if dead else now + timedelta(seconds=delay),
-                )  # fmt: skip
-                if dead:
-                    log.warning("message %s (%s) is dead after %d attempts: %s", row["id"], row["platform"],
-                                attempt, error.detail)  # fmt: skip
-            if not finished:
-                log.info("message %s: lease lost before the answer came; the next claim decides", row["id"])
+        if not finished:
+            log.info("message %s: lease lost before the answer came; the next claim decides", row["id"])
         return status
 
     async def send_due(self, limit: int | None = None) -> int:

@@ -165,28 +165,18 @@ async def subscription_secrets(
     return {r["id"]: (r["url"], r["secret"]) for r in rows if r["deleted_at"] is None}
 
 
-async def record_attempt(
-    conn: asyncpg.Connection,
-    message_id: uuid.UUID,
-    attempt: int,
-    *,
-    ok: bool,
-    status_code: int | None,
-    error: str | None,
-    duration_ms: int,
-    worker: str,
-) -> None:
-    await conn.execute(
-        "INSERT INTO outbound_attempts (message_id, attempt, ok, status_code, error, duration_ms, worker) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        message_id,
-        attempt,
-        ok,
-        status_code,
-        error,
-        duration_ms,
-        worker,
-    )
+_FINISH = """
+WITH attempt AS (
+  INSERT INTO outbound_attempts (message_id, attempt, ok, status_code, error, duration_ms, worker)
+  VALUES ($1, $2, $3::text = 'sent', $6, $5, $8, $9)
+)
+UPDATE outbound_messages
+SET status = $3::text, next_attempt_at = COALESCE($4, next_attempt_at), last_error = $5, last_status_code = $6,
+    provider_id = COALESCE($7, provider_id), updated_at = now(),
+    sent_at = CASE WHEN $3::text = 'sent' THEN now() ELSE sent_at END
+WHERE id = $1 AND attempts = $2 AND status = 'sending'
+RETURNING 1
+"""
 
 
 async def finish(
@@ -195,22 +185,18 @@ async def finish(
     attempt: int,
     *,
     status: str,
+    duration_ms: int,
+    worker: str,
     next_attempt_at: datetime | None = None,
     error: str | None = None,
     status_code: int | None = None,
     provider_id: str | None = None,
 ) -> bool:
-    """Record how the claimed attempt ended; False when the lease was lost meanwhile (another
-    dispatcher claimed the message again), and nothing is changed."""
+    """Record the claimed attempt (always: it happened) and how it ended, in one statement;
+    False when the lease was lost meanwhile (another dispatcher claimed the message again), and
+    the message is left as that one has it."""
     row = await conn.fetchval(
-        """
-UPDATE outbound_messages
-SET status = $3::text, next_attempt_at = COALESCE($4, next_attempt_at), last_error = $5, last_status_code = $6,
-    provider_id = COALESCE($7, provider_id), updated_at = now(),
-    sent_at = CASE WHEN $3::text = 'sent' THEN now() ELSE sent_at END
-WHERE id = $1 AND attempts = $2 AND status = 'sending'
-RETURNING 1
-""",
+        _FINISH,
         message_id,
         attempt,
         status,
@@ -218,6 +204,8 @@ RETURNING 1
         error,
         status_code,
         provider_id,
+        duration_ms,
+        worker,
     )
     return row is not None
 

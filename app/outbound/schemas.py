@@ -22,6 +22,43 @@ EventType = Literal[
 assert set(EventType.__args__) == set(EVENT_TYPES)  # type: ignore[attr-defined]
 
 
+_MESSAGE_EXAMPLE: dict[str, Any] = {
+    "id": "0b6f3c1e-2a44-4c43-9d59-6a1f0e0c2b11",
+    "complaint_id": "5d0c7a56-1f0e-4a53-8a59-3b7d3c0f9e21",
+    "ticket": "K7M2-Q9XD",
+    "audience": "reporter",
+    "platform": "twilio",
+    "event_type": "reporter.status_changed",
+    "status": "dead",
+    "attempts": 8,
+    "next_attempt_at": None,
+    "last_error": "HTTP 503: Service Unavailable",
+    "last_status_code": 503,
+    "provider_id": None,
+    "text": "Laporan K7M2-Q9XD sedang ditangani petugas (status: Proses).",
+    "recipient": {"phone": "+6281311110000"},
+    "created_at": "2026-03-02T03:12:40.125000+00:00",
+    "updated_at": "2026-03-02T09:40:02.000000+00:00",
+    "sent_at": None,
+}
+_ATTEMPT_EXAMPLE: dict[str, Any] = {
+    "attempt": 1,
+    "ok": False,
+    "status_code": 503,
+    "error": "HTTP 503: Service Unavailable",
+    "duration_ms": 120,
+    "at": "2026-03-02T03:12:41.000000+00:00",
+}
+_WEBHOOK_EXAMPLE: dict[str, Any] = {
+    "id": "7c0d4a2e-9b1f-4e8e-8a2f-2f7b1c9d0e33",
+    "url": "https://partner.example.id/aduan/events",
+    "events": ["complaint.status_changed"],
+    "description": None,
+    "include_personal_data": False,
+    "created_at": "2026-03-02T03:12:40.125000+00:00",
+}
+
+
 class AttemptOut(BaseModel):
     attempt: int
     ok: bool
@@ -34,6 +71,10 @@ class AttemptOut(BaseModel):
 
 
 class MessageOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [_MESSAGE_EXAMPLE | {"attempt_log": [_ATTEMPT_EXAMPLE]}]}
+    )
+
     id: uuid.UUID
     complaint_id: uuid.UUID | None
     ticket: str | None
@@ -59,6 +100,10 @@ class MessageOut(BaseModel):
 
 
 class MessageList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [_MESSAGE_EXAMPLE], "next_cursor": None}]}
+    )
+
     items: list[MessageOut]
     next_cursor: str | None = None
 
@@ -96,6 +141,8 @@ class WebhookIn(Strict):
 
 
 class WebhookOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_WEBHOOK_EXAMPLE]})
+
     id: uuid.UUID
     url: str
     events: list[str]
@@ -105,10 +152,18 @@ class WebhookOut(BaseModel):
 
 
 class WebhookCreated(WebhookOut):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [_WEBHOOK_EXAMPLE | {"secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}]
+        }
+    )
+
     secret: str = Field(description="`whsec_` + base64: verify deliveries with it. Shown once, never again.")
 
 
 class WebhookList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_WEBHOOK_EXAMPLE]}]})
+
     items: list[WebhookOut]
 
 
@@ -125,6 +180,33 @@ class DeliveryOut(BaseModel):
 
 
 class DeliveryList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "id": "msg_0b6f3c1e2a444c439d596a1f0e0c2b11",
+                            "event_type": "complaint.status_changed",
+                            "complaint_id": "5d0c7a56-1f0e-4a53-8a59-3b7d3c0f9e21",
+                            "ticket": "K7M2-Q9XD",
+                            "status": "sent",
+                            "attempts": [
+                                _ATTEMPT_EXAMPLE,
+                                _ATTEMPT_EXAMPLE
+                                | {"attempt": 2, "ok": True, "status_code": 200, "error": None},
+                            ],
+                            "created_at": "2026-03-02T03:12:40.125000+00:00",
+                            "sent_at": "2026-03-02T03:12:55.000000+00:00",
+                            "next_attempt_at": None,
+                        }
+                    ],
+                    "next_cursor": None,
+                }
+            ]
+        }
+    )
+
     items: list[DeliveryOut]
     next_cursor: str | None = None
 
@@ -155,6 +237,40 @@ class ChannelHealth(BaseModel):
 
 
 class ChannelHealthList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "generated_at": "2026-03-02T03:12:40.125000+00:00",
+                    "silence_factor": 5.0,
+                    "channels": [
+                        {
+                            "channel": "twitter",
+                            "status": "silent",
+                            "last_inbound_at": "2026-03-01T15:02:11.000000+00:00",
+                            "inbound_7d": 412,
+                            "failed_7d": 0,
+                            "inbound_error_rate_7d": 0.0,
+                            "usual_gap_seconds": 1468.0,
+                            "silent_for_seconds": 43829.1,
+                            "outbound": [
+                                {
+                                    "platform": "x",
+                                    "last_sent_at": "2026-03-01T15:02:40.000000+00:00",
+                                    "queued": 0,
+                                    "dead": 0,
+                                    "attempts_24h": 37,
+                                    "failures_24h": 0,
+                                    "error_rate_24h": 0.0,
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     generated_at: Timestamp
     silence_factor: float
     channels: list[ChannelHealth]

@@ -77,7 +77,6 @@ def _decode(cursor: str | None) -> int | None:
     return int(seq)
 
 
-
 def message_view(row: Any, *, recipient: bool, attempts: list[Any] | None = None) -> dict[str, Any]:
     content = row["content"] or {}
     view = {k: row[k] for k in (

@@ -76,6 +76,7 @@ from typing import Literal
 
 from app.complaints.lifecycle import STATUSES, label
 from app.core.pii import mask_pii
+from app.outbound.senders.x import weighted_length
 
 EVENTS = ("created", "assigned", "status_changed", "commented", "ews_set")
 PLATFORMS = ("x", "facebook", "instagram", "whatsapp", "twilio", "sms_gateway", "email", "lapor", "record")
@@ -128,33 +129,9 @@ class Rendered:
 
 # --------------------------------------------------------------------------- counting
 
-# X's weighted length (twitter-text configuration v3): these code points weigh 1, all others 2.
-_X_LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
-# An http(s) URL, without the punctuation that closes a sentence after it (X leaves that out
-# of the link too, and counts it).
-_URL_RE = re.compile(r"(?<![^\s(\[<\"'])https?://\S+?(?=[.,;:!?'\")\]>]*(?:\s|$))", re.IGNORECASE)
-_X_URL_WEIGHT = 23
-
-
-def _x_weight(ch: str) -> int:
-    cp = ord(ch)
-    return 1 if any(lo <= cp <= hi for lo, hi in _X_LIGHT) else 2
-
-
-def x_weighted_length(text: str) -> int:
-    """The length X counts against its 280 limit.
-
-    Code points in 0-4351, 8192-8205, 8208-8223 and 8242-8247 weigh 1, all others 2 (so most
-    emoji and CJK count double), and every http(s) URL counts 23 whatever its length. The text
-    is NFC-normalised first, as X does.
-    """
-    text = unicodedata.normalize("NFC", text)
-    total = 0
-    pos = 0
-    for m in _URL_RE.finditer(text):
-        total += sum(_x_weight(ch) for ch in text[pos : m.start()]) + _X_URL_WEIGHT
-        pos = m.end()
-    return total + sum(_x_weight(ch) for ch in text[pos:])
+# X's weighted length: the sender's count (app.outbound.senders.x, twitter-text configuration v3),
+# so a reply fitted here is never refused there.
+x_weighted_length = weighted_length
 
 
 # GSM 03.38: the basic alphabet (one septet each) and its extension table (escape + one).

@@ -84,3 +84,50 @@ async def test_sms_reporter_hears_back_on_sms(
         "SELECT count(*) FROM outbound_messages WHERE complaint_id = $1 AND status = 'skipped'", cid
     )
     assert skipped >= 1
+
+
+async def test_a_text_that_starts_like_an_answer_is_still_a_complaint(client, db) -> None:
+    # Nobody waits for this reporter's answer: "Tidak ada ..." is a complaint, never dropped.
+    r = await text_in(client, "MO-10", "Tidak ada lampu di gang kami sejak seminggu")
+    assert r.status_code == 201, r.text
+    assert r.json()["outcomes"][0]["action"] == "created"
+    assert await db.fetchval("SELECT count(*) FROM complaints") == 1
+
+
+async def test_ya_confirms_once_and_a_redelivered_tidak_changes_nothing(client, admin, db) -> None:
+    r = await text_in(client, "MO-20", "Sampah menumpuk di pasar Senen belum diangkut tiga hari")
+    cid = r.json()["outcomes"][0]["complaint_id"]
+    for status in ("in_progress", "pending_validation", "resolved"):
+        assert (await transition(client, cid, {"status": status}, admin)).status_code == 200
+    r = await text_in(client, "MO-21", "Ya, sudah beres")
+    assert r.status_code == 200 and r.json()["outcomes"][0]["action"] == "confirmed", r.text
+    row = await db.fetchrow("SELECT accepted, rating, source FROM complaint_feedback")
+    assert (row["accepted"], row["rating"], row["source"]) == (True, None, "sms")
+    # a second answer to the same resolution is kept as a follow-up, not a second verdict
+    r = await text_in(client, "MO-22", "tidak")
+    assert r.json()["outcomes"][0]["action"] == "followed_up", r.text
+    assert await db.fetchval("SELECT status FROM complaints WHERE id = $1::uuid", cid) == "resolved"
+    # resolved again after a reopen by an officer: TIDAK reopens; its redelivery does nothing more
+    for status in ("in_progress", "pending_validation", "resolved"):
+        assert (await transition(client, cid, {"status": status}, admin)).status_code == 200
+    first = await text_in(client, "MO-23", "belum, masih bau")
+    again = await text_in(client, "MO-23", "belum, masih bau")
+    assert first.json()["outcomes"][0]["action"] == "reopened"
+    assert again.json()["outcomes"][0]["action"] == "duplicate"
+    assert await db.fetchval("SELECT count(*) FROM complaints") == 1
+    reopened = await db.fetch(
+        "SELECT actor FROM complaint_events WHERE complaint_id = $1::uuid AND kind = 'reopened' ORDER BY id",
+        cid,
+    )
+    # the officer's reopen, then the reporter's: one, not two
+    assert [r["actor"] for r in reopened] == ["admin:bootstrap", "reporter:sms"]
+
+
+async def test_stop_from_a_stranger_opts_out_without_a_complaint(client, db) -> None:
+    r = await text_in(client, "MO-30", "STOP")
+    assert r.status_code == 200 and r.json()["outcomes"][0]["action"] == "opted_out", r.text
+    assert await db.fetchval("SELECT count(*) FROM complaints") == 0
+    assert await db.fetchval("SELECT value FROM contact_optouts WHERE kind = 'phone'") == "+" + PHONE
+    r = await text_in(client, "MO-31", "MULAI")
+    assert r.json()["outcomes"][0]["action"] == "opted_in"
+    assert await db.fetchval("SELECT count(*) FROM contact_optouts") == 0

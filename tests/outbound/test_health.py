@@ -35,11 +35,15 @@ async def test_silent_failing_ok_and_quiet(client, officer, db) -> None:
     assert by["media"]["status"] == "quiet" and by["media"]["last_inbound_at"] is None
 
 
-async def test_outbound_side_counts_sends(client, admin, officer, app_key, dispatch, fake_platform, db) -> None:
+async def test_outbound_side_counts_sends(
+    client, admin, officer, app_key, dispatch, fake_platform, db
+) -> None:
     from tests.outbound.fakes import Answer
 
     await client.post(
-        "/v1/webhooks", json={"url": f"{fake_platform.url}/h", "events": ["complaint.created"]}, headers=app_key
+        "/v1/webhooks",
+        json={"url": f"{fake_platform.url}/h", "events": ["complaint.created"]},
+        headers=app_key,
     )
     fake_platform.respond = lambda _r: Answer(status=500)
     await client.post("/v1/complaints", json={"description": "Banjir di Kemang"}, headers=app_key)

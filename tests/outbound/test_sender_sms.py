@@ -359,3 +359,13 @@ async def test_documented_example(fake_platform: FakePlatform) -> None:  # noqa:
     assert f"X-Signature: {signature}\n" in doc
     assert f"one line, {len(DOC_BODY.encode())} bytes" in doc
     assert json.loads(DOC_BODY)["to"] == "+6281311110000"
+
+
+async def test_twilio_account_of_the_inbound_message_when_none_is_set(fake_platform: FakePlatform) -> None:  # noqa: F811
+    fake_platform.answers.append(Answer(201, {"sid": "SM1"}))
+    other = "AC" + "f" * 32
+    settings = twilio_settings(fake_platform).model_copy(update={"twilio_account_sid": None})
+    await send(TwilioSender(), sms("twilio", account_sid=other), settings)
+    rec = fake_platform.last()
+    assert rec.path == f"/2010-04-01/Accounts/{other}/Messages.json"
+    assert rec.headers["authorization"] == "Basic " + base64.b64encode(f"{other}:{TOKEN}".encode()).decode()

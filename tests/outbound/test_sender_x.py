@@ -396,3 +396,9 @@ async def test_closed_port_is_retryable() -> None:
     with pytest.raises(SendError) as caught:
         await send(reply(), x_settings(closed_port_url(), ADUAN_X_USER_ACCESS_TOKEN="t"))
     assert caught.value.retryable is True
+
+
+async def test_an_access_token_alone_is_used_as_a_bearer_token(fake_platform: FakePlatform) -> None:
+    fake_platform.answers.append(Answer(201, {"data": {"id": "1"}}))
+    await send(reply(), x_settings(fake_platform.url, ADUAN_X_ACCESS_TOKEN="oauth2-user-token"))
+    assert fake_platform.last().headers["authorization"] == "Bearer oauth2-user-token"

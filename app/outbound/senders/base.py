@@ -16,6 +16,8 @@ only says how one attempt went:
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -121,3 +123,18 @@ async def post(ctx: SendContext, url: str, **kwargs: Any) -> httpx.Response:
         raise SendError(f"timeout: {type(exc).__name__}", retryable=True) from None
     except httpx.HTTPError as exc:
         raise SendError(f"{type(exc).__name__}: {exc}"[:300], retryable=True) from None
+
+
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """The answer's JSON object, or ``{}`` when it is none (a platform's id is optional)."""
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def sha256_signature(secret: str, body: bytes) -> str:
+    """``sha256=<hex HMAC-SHA256(secret, body)>``: how the SMS aggregator and LAPOR! sign, both
+    ways (their inbound verifiers in app/channels/adapters check the same)."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

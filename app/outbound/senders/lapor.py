@@ -28,14 +28,10 @@ words, to be confirmed with LAPOR!'s operators.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from datetime import UTC, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
-
-import httpx
 
 from app.complaints.lifecycle import ComplaintStatus
 from app.core.config import secret_value
@@ -46,7 +42,9 @@ from app.outbound.senders.base import (
     SendContext,
     SendError,
     check_response,
+    json_object,
     post,
+    sha256_signature,
 )
 
 WIB = timezone(timedelta(hours=7), "WIB")
@@ -76,7 +74,7 @@ def lapor_status(status_code: str) -> str:
 
 def signature(secret: str, body: bytes) -> str:
     """The ``X-Lapor-Signature`` value of ``body``: ``sha256=<hex HMAC-SHA256(secret, body)>``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return sha256_signature(secret, body)
 
 
 def payload(message: Message, tracking_id: str) -> dict[str, Any]:
@@ -100,14 +98,6 @@ def payload(message: Message, tracking_id: str) -> dict[str, Any]:
     }
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 class LaporSender:
     platform = "lapor"
 
@@ -128,7 +118,7 @@ class LaporSender:
         headers = {"Content-Type": "application/json", "X-Lapor-Signature": signature(secret, body)}
         response = await post(ctx, url, content=body, headers=headers)
         check_response(response)
-        lapor_id = _json(response).get("id")
+        lapor_id = json_object(response).get("id")
         return Receipt(
             provider_id=str(lapor_id) if lapor_id not in (None, "") else None,
             status_code=response.status_code,

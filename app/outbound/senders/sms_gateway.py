@@ -25,13 +25,8 @@ filled greedily. Three parts hold 459 GSM-7 septets or 201 UCS-2 units.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
-from typing import Any
-
-import httpx
 
 from app.core.config import secret_value
 from app.core.pii import normalise_phone
@@ -42,7 +37,9 @@ from app.outbound.senders.base import (
     SendContext,
     SendError,
     check_response,
+    json_object,
     post,
+    sha256_signature,
 )
 
 MAX_SEGMENTS = 3
@@ -97,15 +94,7 @@ def e164(raw: str) -> str | None:
 
 def signature(secret: str, body: bytes) -> str:
     """The ``X-Signature`` value of ``body``: ``sha256=<hex HMAC-SHA256(secret, body)>``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+    return sha256_signature(secret, body)
 
 
 class SmsGatewaySender:
@@ -138,7 +127,7 @@ class SmsGatewaySender:
         headers = {"Content-Type": "application/json", "X-Signature": signature(secret, body)}
         response = await post(ctx, url, content=body, headers=headers)
         check_response(response)
-        gateway_id = _json(response).get("id")
+        gateway_id = json_object(response).get("id")
         return Receipt(
             provider_id=str(gateway_id) if gateway_id not in (None, "") else None,
             status_code=response.status_code,

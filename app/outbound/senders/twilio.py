@@ -20,8 +20,6 @@ https://www.twilio.com/docs/messaging/api/message-resource) and "Our API: the ba
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
 from app.core.config import secret_value
@@ -32,6 +30,7 @@ from app.outbound.senders.base import (
     SendContext,
     SendError,
     check_response,
+    json_object,
     post,
 )
 from app.outbound.senders.sms_gateway import e164
@@ -40,20 +39,13 @@ from app.outbound.senders.sms_gateway import e164
 MAX_BODY = 1600
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 class TwilioSender:
     platform = "twilio"
 
     async def send(self, message: Message, ctx: SendContext) -> Receipt:
         settings = ctx.settings
-        account_sid: str | None = settings.twilio_account_sid
+        # The setting, else the account the citizen's message came to (its AccountSid).
+        account_sid: str | None = settings.twilio_account_sid or message.to.get("account_sid")
         token = secret_value(settings.twilio_auth_token)
         base: str | None = settings.twilio_api_base
         if not account_sid or not token or not base:
@@ -85,7 +77,7 @@ class TwilioSender:
         url = f"{base.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
         response = await post(ctx, url, data=form, auth=httpx.BasicAuth(account_sid, token))
         check_response(response)
-        answer = _json(response)
+        answer = json_object(response)
         sid = answer.get("sid")
         status = answer.get("status")
         return Receipt(

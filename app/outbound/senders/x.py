@@ -302,6 +302,10 @@ class XSender:
         token = settings.x_access_token
         token_secret = secret_value(settings.x_access_token_secret)
         if not (consumer_key and consumer_secret and token and token_secret):
+            if token and not token_secret and not consumer_key:
+                # An access token alone (no OAuth 1.0a half) is an OAuth 2.0 user-context token
+                # under the other name.
+                return f"Bearer {token}"
             raise NotConfigured(
                 "x: set ADUAN_X_USER_ACCESS_TOKEN, or ADUAN_TWITTER_CONSUMER_KEY, "
                 "ADUAN_TWITTER_CONSUMER_SECRET, ADUAN_X_ACCESS_TOKEN and ADUAN_X_ACCESS_TOKEN_SECRET"
