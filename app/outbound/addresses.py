@@ -27,9 +27,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Visibility = Literal["public", "private"]
+from app.auth.policy import DESK_CHANNELS
 
-DESK_CHANNELS = frozenset({"pendopo", "inspektorat", "walikota", "kecamatan", "kelurahan", "media"})
+Visibility = Literal["public", "private"]
 
 
 @dataclass(frozen=True, slots=True)

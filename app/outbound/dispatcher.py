@@ -86,7 +86,7 @@ def message_id(row: Mapping[str, Any]) -> str:
     """The id a receiver sees: ``msg_<hex>`` for webhooks (Standard Webhooks style), the uuid
     elsewhere; the same on every attempt."""
     mid: uuid.UUID = row["id"]
-    return f"msg_{mid.hex}" if row["platform"] == "webhook" else str(mid)
+    return expand.webhook_id(mid) if row["platform"] == "webhook" else str(mid)
 
 
 class Dispatcher:

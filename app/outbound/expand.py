@@ -17,10 +17,11 @@ For each outbox row (an event with the complaint as it is now, ``repository.outb
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from app.complaints import lifecycle
+from app.complaints.service import complaint_view
 from app.core.http import json_text
 from app.core.pii import mask_pii
 from app.outbound import addresses, templates
@@ -45,6 +46,11 @@ TEMPLATE_EVENTS = {
     "comment": "commented",
     "ews_set": "ews_set",
 }
+
+
+def webhook_id(message_id: uuid.UUID) -> str:
+    """The ``webhook-id`` of a partner delivery: ``msg_<hex>``, the same on every attempt."""
+    return f"msg_{message_id.hex}"
 
 
 def _iso(value: Any) -> Any:
@@ -138,6 +144,14 @@ def lapor_message(row: Any, f: templates.Facts) -> dict[str, Any] | None:
     }
 
 
+# The officer view's fields (app.complaints.service.complaint_view) a webhook carries.
+WEBHOOK_FIELDS = (
+    "id", "ticket", "channel", "external_id", "title", "description", "category", "language", "location", "area",
+    "privacy", "status", "status_label", "unit", "assignee", "due_at", "ews_at", "created_at", "received_at",
+    "updated_at", "version",
+)  # fmt: skip
+
+
 def complaint_data(row: Any, *, personal: bool, owner: bool) -> dict[str, Any]:
     """The complaint as a webhook carries it: what the subscription's key reads of it.
 
@@ -145,38 +159,11 @@ def complaint_data(row: Any, *, personal: bool, owner: bool) -> dict[str, Any]:
     (``GET /v1/complaints/{id}``: the complaint without the reporter record or internal notes);
     an admin subscription gets it with personal data only when it asked (``personal``), else
     with free text masked and the channel's metadata left out."""
-    status = row["status"]
-    location = None
-    if row["lat"] is not None:
-        location = {
-            "lat": row["lat"],
-            "lon": row["lon"],
-            "accuracy_m": row["accuracy_m"],
-            "address": row["address"],
-        }
-    data: dict[str, Any] = {
-        "id": str(row["id"]),
-        "ticket": row["ticket"],
-        "channel": row["channel"],
-        "external_id": row["external_id"],
-        "title": row["title"],
-        "description": row["description"],
-        "category": row["category"],
-        "language": row["language"],
-        "location": location,
-        "area": row["area"],
-        "privacy": row["privacy"],
-        "status": status,
-        "status_label": lifecycle.label(status),
-        "unit": row["unit_code"],
-        "assignee": str(row["assignee_id"]) if row["assignee_id"] else None,
-        "due_at": _iso(row["due_at"]),
-        "ews_at": _iso(row["ews_at"]),
-        "created_at": _iso(row["created_at"]),
-        "received_at": _iso(row["received_at"]),
-        "updated_at": _iso(row["updated_at"]),
-        "version": row["version"],
-    }
+    view = complaint_view(row)
+    data: dict[str, Any] = {key: view[key] for key in WEBHOOK_FIELDS}
+    if data["location"] is not None:
+        data["location"] = dict(data["location"])
+    location = data["location"]
     if owner or personal:
         data["metadata"] = row["metadata"]
     if personal:

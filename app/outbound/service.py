@@ -19,11 +19,12 @@ import asyncpg
 
 from app.auth import policy
 from app.complaints import service as complaints
+from app.complaints.schemas import CHANNELS
 from app.core import pagination
 from app.core.config import Settings
 from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.core.security import Principal
-from app.outbound import repository, ssrf
+from app.outbound import expand, repository, ssrf
 from app.outbound.schemas import WebhookIn
 from app.outbound.senders.webhook import new_secret
 
@@ -42,10 +43,6 @@ CHANNEL_PLATFORMS: dict[str, tuple[str, ...]] = {
     "lapor": ("lapor",),
     "jaki": ("webhook",),
 }
-CHANNELS = (
-    "pendopo", "jaki", "twitter", "facebook", "email", "governor_social", "sms", "inspektorat", "walikota",
-    "kecamatan", "kelurahan", "media", "lapor",
-)  # fmt: skip
 
 
 class MessageNotFound(NotFound):
@@ -216,7 +213,7 @@ async def deliveries(
         attempts.setdefault(a["message_id"], []).append(dict(a))
     items = [
         {
-            "id": f"msg_{r['id'].hex}",
+            "id": expand.webhook_id(r["id"]),
             "event_type": r["event_type"],
             "complaint_id": r["complaint_id"],
             "ticket": r["ticket"],

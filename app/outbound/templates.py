@@ -76,6 +76,7 @@ from typing import Literal
 
 from app.complaints.lifecycle import STATUSES, label
 from app.core.pii import mask_pii
+from app.outbound.senders.sms_gateway import GSM7_BASIC, GSM7_EXTENSION, segments
 from app.outbound.senders.x import weighted_length
 
 EVENTS = ("created", "assigned", "status_changed", "commented", "ews_set")
@@ -134,47 +135,15 @@ class Rendered:
 x_weighted_length = weighted_length
 
 
-# GSM 03.38: the basic alphabet (one septet each) and its extension table (escape + one).
-_GSM_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_GSM_EXTENSION = frozenset("^{}\\[~]|€\f")
+# SMS: the aggregator sender's count and GSM 03.38 tables (app.outbound.senders.sms_gateway), so a
+# text fitted here is never refused there.
+sms_segments = segments
+_GSM_BASIC = GSM7_BASIC
+_GSM_EXTENSION = GSM7_EXTENSION
 
 
 def _utf16_units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
-
-
-def _pack(weights: list[int], per_part: int) -> int:
-    """Parts needed for units of these weights, ``per_part`` a part, none split across two."""
-    parts, used = 1, 0
-    for w in weights:
-        if used + w > per_part:
-            parts += 1
-            used = 0
-        used += w
-    return parts
-
-
-def sms_segments(text: str) -> tuple[str, int]:
-    """The encoding an SMS of ``text`` goes out in and how many segments it takes.
-
-    ``("GSM-7", n)`` when every character is in the GSM 03.38 alphabet: 160 septets fit one
-    segment, 153 each of a concatenated message, an extension-table character (``^{}\\[~]|€``)
-    takes two and is never split across segments. Otherwise ``("UCS-2", n)``: 70 UTF-16 code
-    units in one segment, 67 each of several, a surrogate pair never split. An empty text is one
-    (empty) segment.
-    """
-    if all(ch in _GSM_BASIC or ch in _GSM_EXTENSION for ch in text):
-        septets = [2 if ch in _GSM_EXTENSION else 1 for ch in text]
-        if sum(septets) <= 160:
-            return "GSM-7", 1
-        return "GSM-7", _pack(septets, 153)
-    units = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
-    if sum(units) <= 70:
-        return "UCS-2", 1
-    return "UCS-2", _pack(units, 67)
 
 
 def fits(text: str, platform: str, visibility: str) -> bool:

@@ -4,6 +4,7 @@ app key gets 404 (as for an id that does not exist); staff get 403; no key 401."
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from tests.helpers import transition
@@ -84,7 +85,7 @@ async def test_roles_and_bad_input(client, app_key, make_key, admin, officer, db
     other = await make_key("app", "another-app")
     assert (await client.post(url, json={"rating": 5}, headers=other)).status_code == 404
     assert (
-        await client.post(f"/v1/complaints/{c['id'][:-1]}0/feedback", json={"rating": 5}, headers=app_key)
+        await client.post(f"/v1/complaints/{uuid.uuid4()}/feedback", json={"rating": 5}, headers=app_key)
     ).status_code == 404
     assert (await client.post(url, json={"rating": 5}, headers=officer)).status_code == 403
     assert (await client.post(url, json={"rating": 5}, headers=admin)).status_code == 403
