@@ -1,9 +1,10 @@
 """Two ``aduan worker`` processes share the outbox; one is killed with SIGKILL mid-send. Every
 message still arrives, and a receiver that deduplicates by ``webhook-id`` sees each exactly once.
 
-The receiver answers slowly, so the victim always has sends in flight when it dies; their
-lease (``ADUAN_OUTBOX_LEASE``) runs out and the other worker sends them again, under the same
-``webhook-id``."""
+The receiver answers the first few sends at once and then holds every answer until the test has
+killed the victim (or for at most 2 s, under the 3 s send timeout), so the victim always has
+sends in flight when it dies, whatever the machine's speed; their lease runs out and the other
+worker sends them again, under the same ``webhook-id``."""
 
 from __future__ import annotations
 
@@ -12,15 +13,17 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 from standardwebhooks.webhooks import Webhook
 
 from tests.conftest import REPO
-from tests.outbound.fakes import Answer, FakePlatform
+from tests.outbound.fakes import Answer, FakePlatform, Recorded
 
 N = 40
+FREE = 6  # answers given at once; later ones wait for the gate
 
 
 def start_worker(database_url: str, name: str, log: Path) -> subprocess.Popen[bytes]:
@@ -28,7 +31,7 @@ def start_worker(database_url: str, name: str, log: Path) -> subprocess.Popen[by
         **{k: v for k, v in os.environ.items() if not k.startswith("ADUAN_")},
         "DATABASE_URL": database_url,
         "ADUAN_WEBHOOK_ALLOW_PRIVATE_URLS": "true",
-        "ADUAN_OUTBOX_SEND_TIMEOUT": "1",
+        "ADUAN_OUTBOX_SEND_TIMEOUT": "3",  # the lease is then 6 s
         "ADUAN_OUTBOX_LEASE": "2",
         "ADUAN_OUTBOX_POLL_INTERVAL": "0.05",
         "ADUAN_OUTBOX_BACKOFF_BASE": "0.2",
@@ -56,7 +59,17 @@ async def test_two_workers_and_a_kill_deliver_everything_once(
             "/v1/complaints", json={"description": f"Lampu mati nomor {i}"}, headers=app_key
         )
         assert r.status_code == 201
-    fake_platform.respond = lambda _r: Answer(status=200, delay_s=0.25)
+    gate = threading.Event()
+    answered = iter(range(N * 10))
+    held: set[str] = set()  # webhook-ids of the answers being held
+
+    def respond(rec: Recorded) -> Answer:
+        if next(answered) >= FREE and not gate.is_set():
+            held.add(rec.headers["webhook-id"])
+            gate.wait(2.0)
+        return Answer(status=200)
+
+    fake_platform.respond = respond
 
     a = start_worker(database_url, "worker-a", tmp_path / "a.log")
     b = start_worker(database_url, "worker-b", tmp_path / "b.log")
@@ -68,12 +81,14 @@ async def test_two_workers_and_a_kill_deliver_everything_once(
                 "SELECT id FROM outbound_messages WHERE status = 'sending' AND claimed_by = 'worker-a'"
             )
             a_done = await db.fetchval("SELECT count(*) FROM outbound_attempts WHERE worker = 'worker-a'")
-            if a_done >= 2 and in_flight:
+            # ... and at least one of them is a request the receiver holds: it cannot finish it.
+            if a_done >= 2 and {f"msg_{r['id'].hex}" for r in in_flight} & held:
                 break
             assert time.monotonic() < deadline, (tmp_path / "a.log").read_text()
             await asyncio.sleep(0.02)
         os.kill(a.pid, signal.SIGKILL)
         a.wait(10)
+        gate.set()
         # What A held when it died: leased to it, never finished (it cannot finish them now).
         orphans = {
             r["id"]
