@@ -12,5 +12,6 @@ from app.core.db import Base
 from app.geo import models as geo_models  # noqa: F401
 from app.org import models as org_models  # noqa: F401
 from app.outbound import models as outbound_models  # noqa: F401
+from app.public import models as public_models  # noqa: F401
 
 metadata = Base.metadata

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     DateTime,
     Double,
     ForeignKey,
@@ -21,10 +22,10 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.complaints.lifecycle import ComplaintStatus
+from app.complaints.lifecycle import OPEN_LIST, ComplaintStatus
 from app.core.db import Base
 
 # The CHECK constraint lists the one status enum (app.complaints.lifecycle), in its order.
@@ -34,6 +35,9 @@ PRIVACIES = ("public", "anonymous", "secret")
 
 def _in(col: str, values: tuple[str, ...]) -> str:
     return f"{col} IN ({', '.join(repr(v) for v in values)})"
+
+
+_OPEN_SQL = f"({', '.join(repr(s) for s in OPEN_LIST)})"
 
 
 class Category(Base):
@@ -104,6 +108,23 @@ class Complaint(Base):
             postgresql_ops={"attachments": "jsonb_path_ops"},
             postgresql_where=text("privacy = 'public' AND attachments <> '[]'::jsonb"),
         ),
+        # GET /v1/complaints?q= (migration 0011).
+        Index("ix_complaints_search", "search", postgresql_using="gin"),
+        # GET /v1/complaints/nearby and the intake's duplicate check: open, non-secret complaints
+        # by category and geohash cell.
+        Index(
+            "ix_complaints_nearby",
+            "category",
+            "cell",
+            postgresql_where=text(f"status IN {_OPEN_SQL} AND privacy <> 'secret' AND cell IS NOT NULL"),
+        ),
+        # The public map's bbox: a GiST index on core PostgreSQL's point type.
+        Index(
+            "ix_complaints_map",
+            text("point(lon, lat)"),
+            postgresql_using="gist",
+            postgresql_where=text("privacy <> 'secret' AND lat IS NOT NULL AND status <> 'duplicate'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(
@@ -149,6 +170,32 @@ class Complaint(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Citizens who support it instead of filing it again (complaint_supports): a public count.
+    supports: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # Full-text search in PostgreSQL's built-in Indonesian configuration (GET /v1/complaints?q=).
+    search: Mapped[Any] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "to_tsvector('indonesian'::regconfig, (((COALESCE(title, ''::character varying))::text "
+            "|| ' '::text) || description) || ' '::text || (COALESCE(address, ''::character varying))::text)",
+            persisted=True,
+        ),
+        nullable=True,
+        deferred=True,
+    )
+
+
+class ComplaintSupport(Base):
+    """One citizen's support of a complaint; ``supporter`` is a hash of the key and the app's
+    user id (no personal data), so a citizen supports a complaint once."""
+
+    __tablename__ = "complaint_supports"
+
+    complaint_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("complaints.id", ondelete="CASCADE"), primary_key=True
+    )
+    supporter: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class ComplaintEvent(Base):

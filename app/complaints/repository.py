@@ -9,8 +9,9 @@ by PostgreSQL. The history is written by ``app.complaints.history`` only.
 
 from __future__ import annotations
 
+import math
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -112,6 +113,20 @@ class ListFilter:
     def __init__(self) -> None:
         self.clauses: list[str] = []
         self.params: list[Any] = []
+        # With a text search (``q``): the SQL of its rank, over ``c`` and this filter's parameters.
+        self.rank: str | None = None
+
+    def copy(self) -> ListFilter:
+        """An independent copy (a statement built from it adds its cursor and limit to the copy)."""
+        other = ListFilter()
+        other.clauses = list(self.clauses)
+        other.params = list(self.params)
+        other.rank = self.rank
+        return other
+
+    @property
+    def where(self) -> str:
+        return (" WHERE " + " AND ".join(self.clauses)) if self.clauses else ""
 
     def add(self, clause: str, *values: Any) -> None:
         # clause uses {} placeholders, one per value
@@ -129,9 +144,19 @@ class ListFilter:
             self.add(f"{column} = ANY({{}}::text[])", vals)
 
 
-def _like_pattern(text: str) -> str:
-    """``%text%`` for ILIKE, with the text's own wildcards escaped."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+# Full-text search (``q``): PostgreSQL's built-in ``indonesian`` configuration (Snowball's
+# Indonesian stemmer: "diperbaiki", "perbaikan" and "memperbaiki" are all ``baik``; it has no
+# stop-word list), over the stored ``complaints.search`` (title, description, address; migration
+# 0011) and its GIN index ``ix_complaints_search``. ``websearch_to_tsquery`` reads what people
+# type into a search box ("jalan rusak" as a phrase, ``OR``, ``-word``) and never raises on odd
+# input. A ``q`` without a single word in it (only punctuation or emoji) becomes the empty query,
+# which matches nothing: such a search answers an empty list (a search is a filter; nothing in it
+# matches nothing), never every complaint and never an error.
+SEARCH_CONFIG = "indonesian"
+
+
+def _tsquery(param: str) -> str:
+    return f"websearch_to_tsquery('{SEARCH_CONFIG}', {param})"
 
 
 def complaint_filter(f: ComplaintFilters) -> ListFilter:
@@ -150,8 +175,9 @@ def complaint_filter(f: ComplaintFilters) -> ListFilter:
     if f.created_to:
         flt.add("c.created_at < {}", f.created_to)
     if f.q:
-        pattern = _like_pattern(f.q)
-        flt.add("(c.description ILIKE {} OR c.title ILIKE {})", pattern, pattern)
+        flt.add(f"c.search @@ {_tsquery('{}')}", f.q)
+        # cover density: more and closer occurrences of the words rank higher
+        flt.rank = f"ts_rank_cd(c.search, {_tsquery(f'${len(flt.params)}')})"
     if f.area:
         level = {2: "c.kota_code", 3: "c.kecamatan_code"}.get(f.area.count(".") + 1, "c.kelurahan_code")
         flt.add(f"{level} = {{}}", f.area)
@@ -206,27 +232,122 @@ VIEW_JSON_SQL = f"""json_build_object(
   'allowed_transitions', {_allowed_sql()})::text"""
 
 
+# Paging. Without ``q`` the list is ordered by ``(created_at, id)`` descending and the cursor
+# (app.core.pagination's time-id cursor) is the last row's key. With ``q`` it is ordered by the
+# rank first, so the cursor carries the rank too: ``(rank, created_at, id)``, a keyset again
+# (no offset: complaints arriving while one pages neither shift nor repeat a page). The rank is a
+# ``real``; its Python float (a double) holds it exactly and ``repr`` writes it back exactly, so
+# the comparison with ``$n::real`` lands on the same row. A cursor of one kind given to the other
+# kind of list is 422 (a different number of parts).
+
+
+def encode_rank_cursor(rank: float, at: datetime, row_id: uuid.UUID) -> str:
+    return pagination.encode(repr(rank), at.isoformat(), str(row_id))
+
+
+def decode_rank_cursor(cursor: str) -> tuple[float, datetime, uuid.UUID]:
+    rank, ts, rid = pagination.decode(cursor, 3)
+    try:
+        value = float(rank)
+        if not math.isfinite(value):
+            raise ValueError(rank)
+        return value, datetime.fromisoformat(ts), uuid.UUID(rid)
+    except ValueError:
+        raise pagination.invalid_cursor() from None
+
+
+def _keyset(flt: ListFilter, cursor: str | None) -> str:
+    """Add the cursor's condition to ``flt`` (continue strictly after its row); answers the
+    ``ORDER BY`` of the list."""
+    if flt.rank is not None:
+        if cursor:
+            rank, ts, cid = decode_rank_cursor(cursor)
+            flt.add(f"({flt.rank}, c.created_at, c.id) < ({{}}::real, {{}}, {{}})", rank, ts, cid)
+        return f" ORDER BY {flt.rank} DESC, c.created_at DESC, c.id DESC"
+    if cursor:
+        ts, cid = pagination.decode_time_id(cursor)
+        flt.add("(c.created_at, c.id) < ({}, {})", ts, cid)
+    return " ORDER BY c.created_at DESC, c.id DESC"
+
+
+def list_statement(flt: ListFilter, *, limit: int, cursor: str | None) -> tuple[str, list[Any]]:
+    """The page's statement and parameters (``flt`` is not changed): ``limit + 1`` rows of
+    ``doc`` (the item as JSON text), ``created_at``, ``id`` and ``rank`` (NULL without ``q``)."""
+    flt = flt.copy()
+    order = _keyset(flt, cursor)
+    flt.params.append(limit + 1)
+    rank = flt.rank or "NULL::real"
+    sql = (
+        f"SELECT {VIEW_JSON_SQL} AS doc, c.created_at, c.id, {rank} AS rank FROM complaints c{flt.where}"
+        f"{order} LIMIT ${len(flt.params)}"
+    )
+    return sql, flt.params
+
+
 async def list_complaints_json(
     conn: asyncpg.Connection, flt: ListFilter, *, limit: int, cursor: str | None
 ) -> bytes:
     """``{"items": [...], "next_cursor": ...}`` as bytes, the items rendered by PostgreSQL, newest
-    first by ``(created_at, id)``; the cursor (app.core.pagination) continues after its row."""
-    if cursor:
-        ts, cid = pagination.decode_time_id(cursor)
-        flt.add("(c.created_at, c.id) < ({}, {})", ts, cid)
-    where = (" WHERE " + " AND ".join(flt.clauses)) if flt.clauses else ""
-    flt.params.append(limit + 1)
-    sql = (
-        f"SELECT {VIEW_JSON_SQL} AS doc, c.created_at, c.id FROM complaints c{where} "
-        f"ORDER BY c.created_at DESC, c.id DESC LIMIT ${len(flt.params)}"
-    )
-    rows = await conn.fetch(sql, *flt.params)
+    first by ``(created_at, id)`` (with ``q``: best rank first, then newest); the cursor continues
+    after its row."""
+    sql, params = list_statement(flt, limit=limit, cursor=cursor)
+    rows = await conn.fetch(sql, *params)
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = pagination.encode_time_id(rows[-1]["created_at"], rows[-1]["id"])
+        last = rows[-1]
+        if flt.rank is not None:
+            next_cursor = encode_rank_cursor(last["rank"], last["created_at"], last["id"])
+        else:
+            next_cursor = pagination.encode_time_id(last["created_at"], last["id"])
     items = ",".join(r["doc"] for r in rows)
     return b'{"items":[' + items.encode() + b'],"next_cursor":' + orjson.dumps(next_cursor) + b"}"
+
+
+# --------------------------------------------------------------------------- export (text/csv)
+
+# The columns of the CSV export, in order: no reporter (name, phone, email, NIK are not in it).
+# kota, kecamatan and kelurahan are the area's names; unit and assignee its code and officer id.
+EXPORT_COLUMNS = (
+    "id", "ticket", "created_at", "channel", "category", "status", "privacy", "title", "description",
+    "kota", "kecamatan", "kelurahan", "unit", "assignee", "due_at", "resolved_at", "lat", "lon", "supports",
+)  # fmt: skip
+_EXPORT_SELECT = (
+    "c.id, c.ticket, c.created_at, c.channel, c.category, c.status, c.privacy, c.title, c.description, "
+    "c.area->'kota'->>'name' AS kota, c.area->'kecamatan'->>'name' AS kecamatan, "
+    "c.area->'kelurahan'->>'name' AS kelurahan, c.unit_code AS unit, c.assignee_id AS assignee, c.due_at, "
+    "c.resolved_at, c.lat, c.lon, c.supports"
+)
+
+
+def export_statement(flt: ListFilter, *, limit: int, cursor: str | None) -> tuple[str, list[Any]]:
+    """The export's statement: the rows of ``EXPORT_COLUMNS`` the list would answer for ``flt``
+    and ``cursor``, in the list's order, at most ``limit`` (``flt`` is not changed)."""
+    flt = flt.copy()
+    order = _keyset(flt, cursor)
+    flt.params.append(limit)
+    sql = f"SELECT {_EXPORT_SELECT} FROM complaints c{flt.where}{order} LIMIT ${len(flt.params)}"
+    return sql, flt.params
+
+
+async def count_up_to(conn: asyncpg.Connection, flt: ListFilter, *, cursor: str | None, at_most: int) -> int:
+    """How many complaints meet ``flt`` after ``cursor``, counting no further than ``at_most``."""
+    flt = flt.copy()
+    _keyset(flt, cursor)
+    flt.params.append(at_most)
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM complaints c{flt.where} LIMIT ${len(flt.params)}) s"
+    n: int = await conn.fetchval(sql, *flt.params)
+    return n
+
+
+async def export_rows(
+    conn: asyncpg.Connection, flt: ListFilter, *, limit: int, cursor: str | None, prefetch: int
+) -> AsyncIterator[asyncpg.Record]:
+    """The export's rows through a server-side cursor, ``prefetch`` rows per round trip: never the
+    whole result in memory. ``conn`` must be in a transaction (the caller's)."""
+    sql, params = export_statement(flt, limit=limit, cursor=cursor)
+    async for row in conn.cursor(sql, *params, prefetch=prefetch):
+        yield row
 
 
 # --------------------------------------------------------------------------- public tracking
@@ -235,6 +356,8 @@ async def list_complaints_json(
 TRACK_SQL = """
 SELECT c.id, c.ticket, c.status, c.category, cat.name AS category_name, c.title, c.description, c.area,
        c.unit_code, u.name AS unit_name, c.lat, c.lon, c.address, c.privacy, c.created_at, c.updated_at,
+       c.supports, c.ews_at, c.due_at, c.resolved_at,
+       CASE WHEN c.privacy = 'public' THEN c.attachments::text END AS attachments,
        (SELECT coalesce(json_agg(json_build_object(
                   'kind', e.kind, 'to_status', e.to_status,
                   'note', CASE WHEN e.public THEN e.note END, 'at', e.created_at) ORDER BY e.id), '[]')::text

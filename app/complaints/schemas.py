@@ -658,6 +658,11 @@ class TimelineEntry(BaseModel):
     note: str | None = None
 
 
+class Photo(BaseModel):
+    url: str
+    caption: str | None = None
+
+
 class TrackOut(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -703,6 +708,15 @@ class TrackOut(BaseModel):
                             "note": "Petugas menuju lokasi.",
                         },
                     ],
+                    "supports": 3,
+                    "expected_at": "2026-03-05T10:00:00+00:00",
+                    "resolved_at": None,
+                    "photos": [
+                        {
+                            "url": "/v1/media/c102349e712df15db780fdbed47f27d9153ef1e085763e090b057a6e63a99388.jpg",
+                            "caption": "Lubang di depan halte",
+                        }
+                    ],
                 }
             ]
         }
@@ -724,6 +738,12 @@ class TrackOut(BaseModel):
     created_at: Timestamp
     updated_at: Timestamp
     timeline: list[TimelineEntry]
+    supports: int = Field(0, description="Citizens who support it (POST /v1/complaints/{id}/supports)")
+    expected_at: Timestamp | None = Field(
+        None, description="While open: the completion date the unit announced (EWS), else the SLA due date"
+    )
+    resolved_at: Timestamp | None = None
+    photos: list[Photo] = Field(default_factory=list, description="Photos of a public complaint")
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ a transaction the caller owns): services never commit; the request commits.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -18,13 +19,13 @@ import asyncpg
 import orjson
 
 from app.auth import audit, policy
-from app.complaints import history, lifecycle, repository
+from app.complaints import export, history, lifecycle, repository
 
 # Importable from here as before (their home is the repository now).
 from app.complaints.repository import COLUMNS, RETURNING, ListFilter  # noqa: F401
 from app.complaints.schemas import ComplaintFilters, ReporterPatch
 from app.core import pagination
-from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.core.media_links import MediaSigner, signed_attachments
 from app.core.pii import mask_pii
 from app.core.preconditions import check_version
@@ -278,11 +279,75 @@ async def list_complaints(
 ) -> bytes:
     """One page of ``GET /v1/complaints`` as JSON bytes (rendered by PostgreSQL): the complaints
     meeting ``filters`` that this key may read (app.auth.policy), newest first."""
+    flt = _visible_filter(principal, filters)
+    return await repository.list_complaints_json(conn, flt, limit=limit, cursor=cursor)
+
+
+def _visible_filter(principal: Principal, filters: ComplaintFilters) -> ListFilter:
+    """The WHERE clause of the list: ``filters`` and what this key may read (app.auth.policy)."""
     _check_window(filters.created_from, "created_from")
     _check_window(filters.created_to, "created_to")
     flt = repository.complaint_filter(filters)
     policy.read_clause(principal, flt.add)
-    return await repository.list_complaints_json(conn, flt, limit=limit, cursor=cursor)
+    return flt
+
+
+class ExportTooLarge(Unprocessable):
+    slug, title = "export-too-large", "The export would hold too many rows"
+
+
+def check_export(principal: Principal) -> None:
+    """The CSV export is for staff keys (officer, supervisor, admin); app and partner keys list
+    what they submitted as JSON."""
+    if principal.role not in policy.STAFF_ROLES:
+        raise Forbidden(
+            f"role {principal.role!r} may not export complaints; needs one of: "
+            + ", ".join(sorted(policy.STAFF_ROLES))
+        )
+
+
+async def prepare_export(
+    conn: asyncpg.Connection,
+    principal: Principal,
+    filters: ComplaintFilters,
+    *,
+    limit: int | None,
+    cursor: str | None,
+) -> tuple[ListFilter, int]:
+    """Everything of ``GET /v1/complaints`` as CSV before the first byte: the key may export
+    (``check_export``), the filters are valid, the export is within ``export.EXPORT_MAX_ROWS``
+    (without ``limit``: counted, and refused with 422 when over), and it is audited
+    (``complaints.export``, with the filters; the row count is known only when the stream ends,
+    so app.complaints.export logs it). Answers the clause and the row limit for
+    ``export.stream_csv``."""
+    check_export(principal)
+    flt = _visible_filter(principal, filters)
+    if limit is None:
+        limit = export.EXPORT_MAX_ROWS
+        n = await repository.count_up_to(conn, flt, cursor=cursor, at_most=limit + 1)
+        if n > limit:
+            raise ExportTooLarge(
+                f"the export would hold more than {limit} rows; narrow the filters (created_from, "
+                f"created_to, status ...) or give limit= (at most {limit})",
+                errors=[{"field": "limit", "detail": f"more than {limit} rows match"}],
+                max_rows=limit,
+            )
+        given = None
+    else:
+        given = limit
+    await audit.record(
+        conn,
+        principal,
+        "complaints.export",
+        target_type="complaints",
+        data={
+            "format": "csv",
+            "filters": {k: v for k, v in dataclasses.asdict(filters).items() if v is not None},
+            "limit": given,
+            "cursor": cursor is not None,
+        },
+    )
+    return flt, limit
 
 
 # --------------------------------------------------------------------------- reporters
@@ -409,4 +474,27 @@ async def track(conn: asyncpg.Connection, ticket: str) -> dict[str, Any] | None:
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
         "timeline": timeline,
+        "supports": row["supports"],
+        # The date the unit announced (EWS), else the SLA's due date, while it is open.
+        "expected_at": (row["ews_at"] or row["due_at"]) if status in lifecycle.OPEN_STATUSES else None,
+        "resolved_at": row["resolved_at"],
+        "photos": public_photos(row["attachments"]),
     }
+
+
+def public_photos(attachments_json: str | None) -> list[dict[str, Any]]:
+    """The images of a public complaint (``attachments_json`` is None for any other): URL and
+    caption, PII-masked; nothing else of the attachment (file names can carry names)."""
+    if not attachments_json:
+        return []
+    photos = []
+    for a in orjson.loads(attachments_json):
+        url = a.get("url") if isinstance(a, dict) else None
+        if not isinstance(url, str) or not url.startswith(("/v1/media/", "https://")):
+            continue
+        media_type = str(a.get("media_type") or "")
+        if media_type and not media_type.startswith("image/"):
+            continue
+        caption = a.get("caption")
+        photos.append({"url": url, "caption": mask_pii(caption) if isinstance(caption, str) else None})
+    return photos

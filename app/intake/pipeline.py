@@ -21,6 +21,7 @@ import asyncpg
 from app.complaints.tickets import new_ticket
 from app.core.db import Database
 from app.core.errors import AppError, Conflict, Unprocessable
+from app.core.geohash import cells_around, distance_m
 from app.core.geohash import encode as geohash
 from app.core.http import json_text
 from app.core.pii import find_pii, normalise_phone
@@ -118,6 +119,43 @@ async def join_reporter_race(
     await repository.merge_reporter(conn, mine, winner)
 
 
+# --------------------------------------------------------------------------- duplicates
+
+# A probable duplicate (flagged for officers, who merge it with status ``duplicate``): an open
+# complaint of the same category within DUPLICATE_RADIUS_M, filed in the DUPLICATE_WINDOW before,
+# whose words (Indonesian stems) overlap this one's by DUPLICATE_SIMILARITY, or any such
+# complaint within DUPLICATE_SAME_SPOT_M (the same pothole, described in other words).
+DUPLICATE_RADIUS_M = 150.0
+DUPLICATE_SAME_SPOT_M = 30.0
+DUPLICATE_WINDOW = timedelta(days=14)
+DUPLICATE_SIMILARITY = 0.3
+DUPLICATES_KEPT = 3
+
+
+async def probable_duplicates(
+    conn: asyncpg.Connection, category: str, lat: float, lon: float, text: str, at: datetime
+) -> list[dict[str, Any]]:
+    """The open complaints this one probably repeats, most similar first (at most three)."""
+    rows = await repository.duplicate_candidates(
+        conn, category, cells_around(lat, lon, DUPLICATE_RADIUS_M), at - DUPLICATE_WINDOW, text
+    )
+    found = []
+    for r in rows:
+        d = distance_m(lat, lon, r["lat"], r["lon"])
+        sim = float(r["similarity"])
+        if d <= DUPLICATE_RADIUS_M and (sim >= DUPLICATE_SIMILARITY or d <= DUPLICATE_SAME_SPOT_M):
+            found.append(
+                {
+                    "id": str(r["id"]),
+                    "ticket": r["ticket"],
+                    "distance_m": round(d),
+                    "similarity": round(sim, 2),
+                }
+            )
+    found.sort(key=lambda f: (-f["similarity"], f["distance_m"]))
+    return found[:DUPLICATES_KEPT]
+
+
 # --------------------------------------------------------------------------- create
 
 # The caller's extra CTE and its values (``repository.insert_statement``'s ``also``).
@@ -180,6 +218,11 @@ async def create_complaint(
     metadata.update(placement.get("metadata", {}))
     if draft.thread_keys:
         metadata["thread_keys"] = list(draft.thread_keys)
+    if loc is not None and category:
+        duplicates = await probable_duplicates(conn, category, loc.lat, loc.lon, text, base_time)
+        if duplicates:
+            flags.append("probable_duplicate")
+            metadata["probable_duplicates"] = duplicates
     unit_code = placement.get("unit_code")
     values: dict[str, Any] = {
         "channel": draft.channel,

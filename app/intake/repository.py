@@ -24,6 +24,7 @@ import asyncpg
 
 from app.assignment.repository import PICK_CTES, PICK_PARAMETERS, assigned_data, pick_touch_cte
 from app.complaints import history
+from app.complaints.lifecycle import OPEN_LIST
 from app.complaints.repository import COLUMNS, RETURNING
 from app.core.sql import Statement, compile_named
 
@@ -723,3 +724,24 @@ async def set_area(
         area,
         *codes,
     )
+
+
+# Open, non-secret complaints of a category in some geohash cells since a time (ix_complaints_nearby),
+# with the share of this text's Indonesian stems they have (of the smaller set of the two).
+_DUPLICATE_CANDIDATES = f"""
+WITH q AS (SELECT tsvector_to_array(to_tsvector('indonesian', $4)) AS lex)
+SELECT c.id, c.ticket, c.lat, c.lon,
+       (SELECT count(*) FROM unnest(tsvector_to_array(c.search)) AS l WHERE l = ANY(q.lex))::float8
+         / greatest(1, least(cardinality(q.lex), length(c.search))) AS similarity
+  FROM complaints c, q
+ WHERE c.category = $1 AND c.cell = ANY($2::text[]) AND c.created_at >= $3
+   AND c.status IN ({", ".join(repr(s) for s in OPEN_LIST)}) AND c.privacy <> 'secret' AND c.cell IS NOT NULL
+ ORDER BY c.created_at DESC
+ LIMIT 50
+"""
+
+
+async def duplicate_candidates(
+    conn: asyncpg.Connection, category: str, cells: list[str], since: datetime, text: str
+) -> list[asyncpg.Record]:
+    return await conn.fetch(_DUPLICATE_CANDIDATES, category, cells, since, text)

@@ -115,10 +115,21 @@ class Dispatcher:
                 return 0
             rows = await repository.outbox_rows(conn, ids)
             subscriptions = await repository.live_subscriptions(conn)
-            contacts = [c for c in (expand.contact_of(r) for r in rows) if c]
+            followed = [r["id"] for r in rows if r["event_kind"] in expand.FOLLOWED_KINDS]
+            by_survivor: dict[Any, list[Any]] = {}
+            for f_row in await repository.followers(conn, followed):
+                by_survivor.setdefault(f_row["survivor_id"], []).append(f_row)
+            told: list[Any] = []  # (row, whether partners hear it too)
+            for row in rows:
+                told.append((row, True))
+                for follower in by_survivor.get(row["id"], ()):
+                    heard = expand.follower_row(row, follower)
+                    if heard is not None:
+                        told.append((heard, False))
+            contacts = [c for c in (expand.contact_of(r) for r, _ in told) if c]
             opted_out = await repository.opted_out(conn, contacts)
             messages: list[dict[str, Any]] = []
-            for row in rows:
+            for row, partners in told:
                 f = expand.facts(row, self.settings.public_base_url)
                 if f is not None:
                     reporter = expand.reporter_message(row, f, opted_out)
@@ -127,7 +138,8 @@ class Dispatcher:
                     lapor = expand.lapor_message(row, f)
                     if lapor is not None:
                         messages.append(lapor)
-                messages.extend(expand.webhook_messages(row, subscriptions))
+                if partners:
+                    messages.extend(expand.webhook_messages(row, subscriptions))
             await repository.insert_messages(conn, messages)
             await repository.delete_outbox(conn, ids)
             return len(ids)

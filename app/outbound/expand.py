@@ -90,7 +90,15 @@ def _window_extra(row: Any) -> dict[str, Any]:
     return {"last_inbound_at": _iso(last)} if last else {}
 
 
+def is_demo(row: Any) -> bool:
+    """A complaint of ``aduan seed demo`` (``metadata.demo``): its ids name nobody, so nothing is
+    sent to a platform about it."""
+    return bool((row["metadata"] or {}).get("demo"))
+
+
 def reporter_message(row: Any, f: templates.Facts, opted_out: set[tuple[str, str]]) -> dict[str, Any] | None:
+    if is_demo(row):
+        return None
     route = addresses.reporter_route(row)
     if route is None:
         return None
@@ -127,6 +135,8 @@ def reporter_message(row: Any, f: templates.Facts, opted_out: set[tuple[str, str
 
 
 def lapor_message(row: Any, f: templates.Facts) -> dict[str, Any] | None:
+    if is_demo(row):
+        return None
     route = addresses.lapor_route(row)
     if route is None:
         return None
@@ -227,6 +237,28 @@ def webhook_messages(row: Any, subscriptions: list[Any]) -> list[dict[str, Any]]
             }
         )
     return out
+
+
+# The survivor's events its followers hear (not its creation, not its own merge into another).
+FOLLOWED_KINDS = frozenset({"assigned", "status_changed", "reopened", "comment", "ews_set"})
+_EVENT_KEYS = ("outbox_id", "event_kind", "event_id", "event_from", "event_to", "event_note", "event_public",
+               "event_data", "event_at", "event_actor")  # fmt: skip
+
+
+def follower_row(event_row: Any, follower: Any) -> dict[str, Any] | None:
+    """The event of a surviving complaint as one merged into it hears it: on the follower's own
+    return route (channel, thread, language), saying the survivor's ticket, status and dates.
+    None when the follower does not hear this event; never for a secret survivor (its ticket is
+    not to be named on anyone's public thread)."""
+    if event_row["event_kind"] not in FOLLOWED_KINDS or event_row["privacy"] == "secret":
+        return None
+    row = dict(follower)
+    row.update({k: event_row[k] for k in _EVENT_KEYS})
+    row.update(
+        ticket=event_row["ticket"], status=event_row["status"], ews_at=event_row["ews_at"],
+        unit_name=event_row["unit_name"], created_event_at=None,
+    )  # fmt: skip
+    return row
 
 
 def contact_of(row: Any) -> tuple[str, str] | None:

@@ -87,11 +87,14 @@ class OutboundMessage(Base):
             "next_attempt_at",
             postgresql_where=text("status IN ('pending', 'sending')"),
         ),
-        # One message per event, audience and subscription, even if an expansion ran twice.
+        # One message per event, audience, complaint (a survivor's event reaches the reporters of the
+        # complaints merged into it, each under its own complaint) and subscription, even if an
+        # expansion ran twice (migration 0011 added complaint_id).
         Index(
             "uq_outbound_messages_event",
             "event_id",
             "audience",
+            "complaint_id",
             text("COALESCE(subscription_id, '00000000-0000-0000-0000-000000000000'::uuid)"),
             unique=True,
         ),

@@ -60,6 +60,32 @@ async def outbox_rows(conn: asyncpg.Connection, ids: Sequence[int]) -> list[asyn
     return list(await conn.fetch(_EXPAND, list(ids)))
 
 
+# The reporters' side of the complaints merged into these (status ``duplicate``): they follow the
+# surviving complaint and hear its news on their own channel.
+_FOLLOWERS = f"""
+SELECT c.duplicate_of AS survivor_id, {COLUMNS},
+       r.name AS reporter_name, r.email AS reporter_email, r.phone AS reporter_phone,
+       (SELECT jsonb_object_agg(i.kind, i.value) FROM reporter_identities i WHERE i.reporter_id = c.reporter_id)
+         AS identities,
+       f.created_at AS last_follow_up_at, f.data ->> 'external_id' AS last_follow_up_external_id
+FROM complaints c
+LEFT JOIN reporters r ON r.id = c.reporter_id
+LEFT JOIN LATERAL (
+  SELECT y.created_at, y.data FROM complaint_events y
+  WHERE y.complaint_id = c.id AND y.kind = 'follow_up' ORDER BY y.id DESC LIMIT 1
+) f ON true
+WHERE c.duplicate_of = ANY($1::uuid[]) AND c.duplicate_of IS NOT NULL AND c.status = 'duplicate'
+ORDER BY c.created_at, c.id
+"""
+
+
+async def followers(conn: asyncpg.Connection, survivors: Sequence[uuid.UUID]) -> list[asyncpg.Record]:
+    """The complaints merged into each of ``survivors`` (``survivor_id``), with their return routes."""
+    if not survivors:
+        return []
+    return list(await conn.fetch(_FOLLOWERS, list(dict.fromkeys(survivors))))
+
+
 async def delete_outbox(conn: asyncpg.Connection, ids: Sequence[int]) -> None:
     await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", list(ids))
 
