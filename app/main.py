@@ -45,8 +45,12 @@ from app.intake.router import router as intake_router
 from app.org.router import router as org_router
 from app.outbound import dispatcher
 from app.outbound.router import router as outbound_router
+from app.public import repository as public_repository
+from app.public.router import complaints_router as public_complaints_router
+from app.public.router import router as public_router
 from app.sla import sweeper
 from app.sla.router import router as sla_router
+from app.web.router import install as install_web_pages
 
 log = logging.getLogger("aduan")
 
@@ -151,6 +155,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             {"name": "units", "description": "Kelurahan offices, agencies, Suku Dinas, triage; queues"},
             {"name": "officers", "description": "Officers: areas, categories, capacity; queues"},
             {"name": "sla", "description": "SLA clocks: at risk, breaches, escalation"},
+            {"name": "public", "description": "The public map, statistics, nearby complaints and support"},
             {"name": "health", "description": "Liveness and readiness"},
         ],
     )
@@ -179,6 +184,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
 
     for r in (
         intake_router,
+        public_complaints_router,  # /v1/complaints/nearby before /v1/complaints/{complaint_id}
         complaints_router,
         track_router,
         categories_router,
@@ -190,9 +196,10 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     ):
         app.include_router(r)
     for r in (geo_router, classification_router, org_router, assignment_router, sla_router, feedback_router,
-              outbound_router):  # fmt: skip
+              outbound_router, public_router):  # fmt: skip
         app.include_router(r)
 
+    install_web_pages(app)  # the public HTML pages: /, /track/{ticket}, /stats
     _install_health(app)
     _install_docs(app)
     return app
@@ -201,11 +208,13 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
 async def housekeeping(app: FastAPI) -> None:
     """Incomplete concatenated SMS become complaints after their timeout (nothing waits
     forever); idempotency keys expire after 24 h; Mailgun tokens once their 5-minute
-    window is long past."""
+    window is long past; the statistics' deltas are folded into their rollup."""
     await app.state.pipeline.flush_stale_fragments()
     async with app.state.db.raw() as conn:
         await intake_repository.expire_idempotency_keys(conn)
         await intake_repository.expire_used_tokens(conn)
+        # The statistics' deltas folded into the daily rollup (reads add what is not folded yet).
+        await public_repository.compact_all(conn)
 
 
 async def _housekeeping_forever(app: FastAPI, interval_s: float = 60.0) -> None:

@@ -125,6 +125,12 @@ class Settings(BaseSettings):
     # flagged silent after this many times its usual gap without an inbound delivery.
     channel_silence_factor: float = Field(default=5.0, gt=1, alias="ADUAN_CHANNEL_SILENCE_FACTOR")
 
+    # The public map's tiles (the pages `/`, `/track/...`): an `{z}/{x}/{y}` URL template and its
+    # attribution. Empty: no tile layer, the kelurahan boundaries are the base map and the page
+    # asks nothing of any other server.
+    map_tiles_url: str = Field(default="", alias="ADUAN_MAP_TILES_URL")
+    map_tiles_attribution: str = Field(default="", alias="ADUAN_MAP_TILES_ATTRIBUTION")
+
     @property
     def media_path(self) -> Path:
         return self.media_dir or (self.data_dir / "media")
