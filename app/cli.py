@@ -534,15 +534,53 @@ def cmd_areas_reroute(args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(args: argparse.Namespace) -> int:
+    """Units and officers (app.org.seed), then ``--complaints`` demo complaints (app.intake.demo),
+    in one transaction. With complaints, Jakarta's areas are imported first when there are none,
+    so that the units cover every kelurahan the complaints are placed in."""
+    from app.geo.repository import import_jakarta_if_empty
+    from app.intake.demo import seed_demo_complaints
+    from app.intake.placement import Placer
     from app.org.seed import seed_demo
 
-    out = _run_db(seed_demo)
+    n: int = args.complaints
+    routing = _settings().routing_enabled
+
+    async def run(conn: asyncpg.Connection) -> dict[str, Any]:
+        imported = await import_jakarta_if_empty(conn) if n else 0
+        out = await seed_demo(conn)
+        out["areas_imported"] = imported
+        if n:
+            placer = Placer(enabled=routing)
+            await placer.load(conn)
+            out["complaints"] = await seed_demo_complaints(conn, placer, n)
+        return out
+
+    out = _run_db(run)
+    if out["areas_imported"]:
+        print(f"areas: {out['areas_imported']} imported (DKI Jakarta's, shipped with Aduan)")
     print(f"units: {out['units_created']} created, {out['units_total']} in all")
     for o in out["officers_created"]:
         print(f"officer {o['name']} ({o['role']}, unit {o['unit']}, id {o['id']}): {o['api_key']}")
+    if "complaints" in out:
+        c = out["complaints"]
+        statuses = ", ".join(f"{k} {v}" for k, v in c["statuses"].items())
+        print(
+            f"complaints: {c['created']} created, {c['existing']} already there"
+            + (f" ({statuses})" if statuses else "")
+        )
     if out["officers_created"]:
         print("(the officer keys are shown only now)", file=sys.stderr)
     return 0
+
+
+def _complaint_count(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= n <= 100_000:
+        raise argparse.ArgumentTypeError(f"{n}: give 0 (none) to 100000")
+    return n
 
 
 def _sweep_time(text: str) -> datetime:
@@ -760,11 +798,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     sd = sub.add_parser("seed", help="demo data", parents=[common])
     sdsub = sd.add_subparsers(dest="seed_command", required=True)
-    leaf(
+    sdd = leaf(
         sdsub,
         "demo",
         cmd_seed_demo,
-        help="agencies, sudin per kota, kelurahan units, triage, officers (keys printed once)",
+        help="agencies, sudin per kota, kelurahan units, triage, officers (keys printed once), complaints",
+    )
+    sdd.add_argument(
+        "--complaints",
+        type=_complaint_count,
+        default=300,
+        metavar="N",
+        help="demo complaints across Jakarta's kelurahan over the last 8 weeks, made once (default 300; 0: none)",
     )
 
     sl = sub.add_parser("sla", help="SLA clocks", parents=[common])
