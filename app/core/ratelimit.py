@@ -66,6 +66,10 @@ WEBHOOK_PATHS = frozenset(
 )
 # Probes of a load balancer or an orchestrator come often and from one address.
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz"})
+# The pages' scripts, styles and images (package files, cached for a year by content hash): a
+# page load fetches several, and phones behind one carrier NAT share an address; counting them
+# would lock citizens out of the map while costing the service nothing to serve.
+EXEMPT_PREFIXES = ("/static/",)
 RETRY_AFTER_FAILURE_S = 5.0
 # Redis answers in well under a millisecond; one that does not within these is treated as down.
 REDIS_TIMEOUT_S = 0.25
@@ -205,7 +209,11 @@ class RateLimitMiddleware:
         self._blocked: dict[str, float] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in EXEMPT_PATHS:
+        if (
+            scope["type"] != "http"
+            or scope["path"] in EXEMPT_PATHS
+            or scope["path"].startswith(EXEMPT_PREFIXES)
+        ):
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
