@@ -25,7 +25,8 @@
    area lookup.
 
 It reports; it does not judge: the exit status is 0 when a target is missed, nonzero only
-when the benchmark itself fails (2: wrk is missing and cannot be installed).
+when the benchmark itself fails (2: wrk is missing and cannot be installed; 3: the plan of a
+public-face request scans the complaints table).
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ from aduan_bench.database import (  # noqa: E402
     verify_load,
 )
 from aduan_bench.machine import QUIET, machine, wait_for_quiet  # noqa: E402
+from aduan_bench.public_face import check_plans, public_samples  # noqa: E402
 from aduan_bench.report import P99_TARGET_MS, judge, outcome_lines, table  # noqa: E402
 from aduan_bench.routing_compare import COMPARE_ORDER, COMPARE_S, ROUTING_RATIO_TARGET, fresh_pairs  # noqa: E402
 from aduan_bench.routing_data import (  # noqa: E402
@@ -140,6 +142,16 @@ def main(argv: list[str] | None = None) -> int:
         f"{data['roads_in_progress']:,} roads in progress, database {data['database_size']}"
     )
     tickets = asyncio.run(sample_tickets(bench))
+    # Issue 15: "none of them scans the table", checked on the plans before any request is timed.
+    samples = asyncio.run(public_samples(bench))
+    plans = check_plans(bench, samples, officer_key_id="bench-plan-check")
+    if not plans["ok"]:
+        scans = sorted({q["request"] for q in plans["queries"] if q["seq_scan_complaints"]})
+        print(
+            f"bench: FAILED: a sequential scan of complaints in the plan of {', '.join(scans)} (see above)",
+            file=sys.stderr,
+        )
+        return 3
     info = machine(asyncio.run(server_version(bench)))
     logdir = Path(tempfile.mkdtemp(prefix="aduan-bench-"))
 
@@ -228,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
             "routing_points": points,
             "staffed_point": staffed_point,
             "boundaries": KELURAHAN_GEOJSON.is_file(),
+            "rows": args.rows,
+            **samples,
         }
         log(f"scenarios (wrk scripts and logs in {logdir}):")
         last_use = {sc.get("service", "main"): i for i, sc in enumerate(SCENARIOS)}
@@ -296,7 +310,13 @@ def main(argv: list[str] | None = None) -> int:
     log("")
     log(table(results))
     log("")
-    log("ratio = req/s at 64 connections / GET /healthz req/s at 64 connections, same process, same run")
+    log("ratio = req/s at 64 connections / GET /healthz req/s at 64 connections, same process, same run;")
+    log("p50 @8 = the absolute median latency at 8 connections (p99 @8 its 99th percentile)")
+    log(
+        "plans of the public requests: "
+        + ("no sequential scan of complaints" if plans["ok"] else "SEQUENTIAL SCAN OF complaints")
+        + f" ({len(plans['queries'])} statements)"
+    )
     log("")
     log(
         f"intake with routing / core intake: {comparison['ratio']:.2f} (target >= {ROUTING_RATIO_TARGET:.2f}): "
@@ -347,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
                     "routing_points": point_mix,
                     "facebook": facebook,
                     "area_lookup": lookup,
+                    "public_plans": plans,
+                    "public_samples": {**samples["public_notes"], "stats_since": samples["stats_since"]},
                 },
                 indent=2,
                 default=str,

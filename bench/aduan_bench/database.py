@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import time
@@ -17,6 +18,8 @@ from app.complaints.catalogue import CATEGORIES
 from app.complaints.tickets import ALPHABET, normalise_ticket
 from app.core.db import embedded_database_url, resolve_database_url
 from app.core.geohash import encode as geohash
+from app.public.models import STATUS_COLUMNS
+from app.public.repository import compact_all
 
 from . import REPO, log
 from .mix import (
@@ -134,6 +137,42 @@ def _cell_grid() -> tuple[int, int, int, int, list[str]]:
     return lat0, lon0, rows, cols, cells
 
 
+def _cell_areas(lat0: int, lon0: int, rows: int, cols: int) -> tuple[list[int], list[tuple[str, ...]]]:
+    """The area of each cell of the grid (row-major; 0: none) and the distinct areas, 1-based:
+    (area JSON, kelurahan, kecamatan, kota code). A cell's area is the routing lookup
+    (``AreaIndex``, the real Jakarta boundaries) of its centre: a point up to ~75 m from a border
+    may be placed in the neighbour, which only matters to counts along borders."""
+    from .area_lookup import bench_area_index  # area_lookup imports this module's neighbours
+
+    index = bench_area_index()[0]
+    lat_step, lon_step = 180 / 2**17, 360 / 2**18
+    ids: dict[tuple[str, ...], int] = {}
+    per_cell = []
+    for r in range(rows):
+        for c in range(cols):
+            hit = index.lookup(-90 + (lat0 + r + 0.5) * lat_step, -180 + (lon0 + c + 0.5) * lon_step)
+            if hit is None:
+                per_cell.append(0)
+                continue
+            area: dict[str, Any] = {}
+            for key, code, name in (
+                ("kelurahan", hit.kelurahan_code, hit.kelurahan_name),
+                ("kecamatan", hit.kecamatan_code, hit.kecamatan_name),
+                ("kota", hit.kota_code, hit.kota_name),
+            ):
+                if code:
+                    area[key] = {"code": code, "name": name}
+            area["source"] = "point"  # as routing places a located complaint (app.intake.placement)
+            row = (
+                json.dumps(area, ensure_ascii=False),
+                hit.kelurahan_code,
+                hit.kecamatan_code,
+                hit.kota_code,
+            )
+            per_cell.append(ids.setdefault(row, len(ids) + 1))  # type: ignore[arg-type]
+    return per_cell, list(ids)
+
+
 def generator_sql(rows: int) -> tuple[str, Params]:
     """``INSERT INTO complaints ... SELECT ... FROM generate_series($1, $2)``: one chunk of the load.
 
@@ -168,6 +207,12 @@ def generator_sql(rows: int) -> tuple[str, Params]:
     p.add("extra", list(EXTRA), "text[]")
     lat0, lon0, grid_rows, grid_cols, cells = _cell_grid()
     p.add("cell", cells, "text[]")
+    cell_area, areas = _cell_areas(lat0, lon0, grid_rows, grid_cols)
+    p.add("cell_area", cell_area, "int[]")
+    p.add("area_json", [a[0] for a in areas], "jsonb[]")
+    p.add("kelurahan", [a[1] for a in areas], "text[]")
+    p.add("kecamatan", [a[2] for a in areas], "text[]")
+    p.add("kota", [a[3] for a in areas], "text[]")
     p.add("reporters", max(1, int(rows * REPORTERS_PER_COMPLAINT)), "bigint")
     # Tickets: a bijection of the row number onto 0 .. 30**8-1 (multiplying by a prime that
     # is coprime with 30**8), written in the ticket alphabet: unique by construction, spread
@@ -186,7 +231,7 @@ def generator_sql(rows: int) -> tuple[str, Params]:
     sql = f"""
 INSERT INTO complaints (
   ticket, channel, external_id, title, description, category, language, lat, lon, accuracy_m, address, cell,
-  reporter_id, privacy, status, response_due_at, due_at, sla_state, breached_at, version,
+  area, kelurahan_code, kecamatan_code, kota_code, reporter_id, privacy, status, response_due_at, due_at, sla_state, breached_at, version,
   created_at, received_at, updated_at, resolved_at, created_by)
 SELECT ticket, channel,
   CASE channel
@@ -202,6 +247,7 @@ SELECT ticket, channel,
   CASE WHEN u_title < 0.35 THEN ({p["cat_name"]})[cat_k] || ' di ' || place END,
   format('%s di %s %s. %s', ({p["phrase"]})[(cat_k - 1) * 3 + variant], place, near, extra),
   ({p["cat_code"]})[cat_k], 'id', lat, lon, accuracy_m, address, cell,
+  ({p["area_json"]})[area_k], ({p["kelurahan"]})[area_k], ({p["kecamatan"]})[area_k], ({p["kota"]})[area_k],
   reporter_id, privacy, status, created_at + interval '6 hours', due_at,
   CASE
     WHEN status = 'resolved' THEN CASE WHEN resolved_at > due_at THEN 'breached' ELSE 'on_track' END
@@ -239,6 +285,7 @@ FROM (
         CASE WHEN located THEN round((-90 + ({lat0} + klat + f_lat) * {lat_step})::numeric, 6)::float8 END AS lat,
         CASE WHEN located THEN round((-180 + ({lon0} + klon + f_lon) * {lon_step})::numeric, 6)::float8 END AS lon,
         CASE WHEN located THEN ({p["cell"]})[klat * {grid_cols} + klon + 1] END AS cell,
+        CASE WHEN located THEN ({p["cell_area"]})[klat * {grid_cols} + klon + 1] END AS area_k,
         CASE WHEN located THEN round((4 + u_accuracy * 46)::numeric, 1)::float8 END AS accuracy_m,
         CASE WHEN located AND u_address < 0.6 THEN ({p["place"]})[place_k] || ' No. ' || (1 + i % 150) END
           AS address,
@@ -297,6 +344,31 @@ SELECT id, 'created', 'channel:' || channel, 'received', true, jsonb_build_objec
 FROM complaints WHERE created_by = '{LOADED_BY}' AND created_at >= $1 AND created_at < $2
 ORDER BY created_at
 """
+# The statistics (migration 0011): the trigger ``complaints_stats`` writes a delta row per
+# inserted complaint. During the load it is disabled (under ``session_replication_role = replica``
+# it would not fire anyway; without a superuser it would, 1M times, and count twice), and the
+# same deltas are written afterwards in one statement each: the migration's own backfill of
+# existing complaints, i.e. exactly what the trigger writes for an insert. Then
+# ``app.public.repository.compact_all`` folds them into ``stats_daily``/``stats_done``, as the
+# service's housekeeping does once a minute, so that the stats reads measure the rollup.
+STATS_TRIGGER = "complaints_stats"
+STATS_BACKFILL_SQL = (
+    f"""
+INSERT INTO stats_deltas (kind, day, channel, category, kota, kecamatan, kelurahan, status, n)
+SELECT 'c', ((created_at AT TIME ZONE 'UTC') + interval '7 hours')::date, channel, category,
+       kota_code, kecamatan_code, kelurahan_code, status, 1
+  FROM complaints WHERE privacy <> 'secret' AND created_by = '{LOADED_BY}'
+""",
+    f"""
+INSERT INTO stats_deltas (kind, day, bucket, late, n)
+SELECT 'd', ((resolved_at AT TIME ZONE 'UTC') + interval '7 hours')::date,
+       floor(4 * log(2, 1 + greatest(extract(epoch FROM resolved_at - created_at), 0) / 3600.0)),
+       coalesce(resolved_at > due_at, false), 1
+  FROM complaints
+ WHERE privacy <> 'secret' AND status = 'resolved' AND resolved_at IS NOT NULL AND created_by = '{LOADED_BY}'
+""",
+)
+STATS_TABLES = ("stats_deltas", "stats_daily", "stats_done")
 LOAD_TABLES = ("complaints", "complaint_events", "reporters", "reporter_identities")
 SECONDARY_INDEXES_SQL = """
 SELECT i.relname, pg_get_indexdef(i.oid)
@@ -351,6 +423,7 @@ async def load(bench: URL, rows: int) -> dict[str, float]:
         indexes = await conn.fetch(SECONDARY_INDEXES_SQL, list(LOAD_TABLES))
         for name, _ in indexes:
             await conn.execute(f'DROP INDEX "{name}"')
+        await conn.execute(f"ALTER TABLE complaints DISABLE TRIGGER {STATS_TRIGGER}")
     finally:
         await conn.close()
 
@@ -430,9 +503,21 @@ async def load(bench: URL, rows: int) -> dict[str, float]:
     t = time.perf_counter()
     conn = await _session(dsn)
     try:
+        await conn.execute(f"ALTER TABLE complaints ENABLE TRIGGER {STATS_TRIGGER}")
+        for statement in STATS_BACKFILL_SQL:
+            await conn.execute(statement)
+        folded = await compact_all(conn)
+        log(f"  statistics: {folded:,} deltas folded into the rollup ({time.perf_counter() - t:.1f} s)")
+    finally:
+        await conn.close()
+    timings["statistics"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    conn = await _session(dsn)
+    try:
         # VACUUM too, not only ANALYZE: it sets hint bits and the visibility map now, so the
         # first measured reads do not pay for them.
-        await conn.execute("VACUUM (ANALYZE) " + ", ".join(LOAD_TABLES))
+        await conn.execute("VACUUM (ANALYZE) " + ", ".join(LOAD_TABLES + STATS_TABLES))
         timings["vacuum_analyze"] = time.perf_counter() - t
         t = time.perf_counter()
         try:
@@ -472,6 +557,21 @@ async def verify_load(bench: URL, rows: int) -> dict[str, Any]:
             "count(*) FILTER (WHERE status = 'in_progress' AND category = 'roads') AS roads_in_progress "
             "FROM complaints"
         )
+        placed = await conn.fetchval(
+            "SELECT avg((kelurahan_code IS NOT NULL)::int) FROM complaints WHERE lat IS NOT NULL"
+        )
+        # The rollup counts every non-secret complaint once (folded, or a delta not folded yet).
+        counted = await conn.fetchval(
+            "SELECT coalesce((SELECT sum("
+            + " + ".join(STATUS_COLUMNS)
+            + ") FROM stats_daily WHERE dim = 'all'), 0)"
+            " + coalesce((SELECT sum(n) FROM stats_deltas WHERE kind = 'c'), 0)"
+        )
+        public = await conn.fetchval("SELECT count(*) FROM complaints WHERE privacy <> 'secret'")
+        if counted != public:
+            raise RuntimeError(
+                f"the statistics count {counted} complaints, the table holds {public} non-secret ones"
+            )
         size = await conn.fetchval("SELECT pg_size_pretty(pg_database_size(current_database()))")
         return {
             "complaints": count,
@@ -483,6 +583,8 @@ async def verify_load(bench: URL, rows: int) -> dict[str, Any]:
             "first_created_at": mix["first"].isoformat(),
             "last_created_at": mix["last"].isoformat(),
             "roads_in_progress": mix["roads_in_progress"],
+            "located_in_kelurahan_share": round(float(placed), 3),
+            "stats_counted": int(counted),
             "database_size": size,
         }
     finally:
@@ -522,9 +624,11 @@ async def reset_kept_database(bench: URL) -> dict[str, float]:
             "(SELECT reporter_id FROM reporter_identities WHERE kind = 'facebook_id')"
         )
         await conn.execute("DELETE FROM api_keys WHERE name LIKE 'bench-%'")
+        # the deletes' -1 deltas (and what earlier runs' intake added) folded, as housekeeping does
+        await compact_all(conn)
         await conn.execute(
             "VACUUM (ANALYZE) complaints, complaint_events, api_keys, reporters, reporter_identities, "
-            "inbound_deliveries, inbound_events, complaint_threads"
+            "inbound_deliveries, inbound_events, complaint_threads, " + ", ".join(STATS_TABLES)
         )
     finally:
         await conn.close()

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from . import log
+from .public_face import public_scenarios
 from .webhook import SignedBodies, feed_body, sign
 from .wrk import (
     FACEBOOK_PATH,
@@ -186,6 +187,9 @@ SCENARIOS: list[dict[str, Any]] = [
         "check": check_facebook,
         "bodies": lambda ctx: ctx["facebook_bodies"],
     },
+    # Issue 15, the public face: the map (a ~1 km box, all of Jakarta), the statistics, the
+    # nearby lookup before filing, a page of full-text search (aduan_bench/public_face.py).
+    *public_scenarios(),
 ]
 
 
