@@ -116,6 +116,7 @@ class Complaint(Base):
             "ix_complaints_nearby",
             "category",
             "cell",
+            text("created_at DESC"),
             postgresql_where=text(f"status IN {_OPEN_SQL} AND privacy <> 'secret' AND cell IS NOT NULL"),
         ),
         # The public map's bbox: a GiST index on core PostgreSQL's point type.

@@ -4,7 +4,7 @@
   named by a hash: no personal data).
 - ``complaints.search``: a stored ``tsvector`` in PostgreSQL's built-in ``indonesian``
   configuration (title, description, address), with a GIN index, for ``GET /v1/complaints?q=``.
-- ``ix_complaints_nearby``: (category, geohash cell) of open, non-secret complaints, for
+- ``ix_complaints_nearby``: (category, geohash cell, newest first) of open, non-secret complaints, for
   ``GET /v1/complaints/nearby`` and the intake's duplicate check; ``ix_complaints_map``: a GiST
   index on the built-in ``point(lon, lat)`` of what the public map shows (core PostgreSQL, no
   extension), for ``GET /v1/public/complaints.geojson?bbox=``.
@@ -113,7 +113,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_complaints_nearby",
         "complaints",
-        ["category", "cell"],
+        ["category", "cell", sa.text("created_at DESC")],
         postgresql_where=sa.text(f"status IN {OPEN} AND privacy <> 'secret' AND cell IS NOT NULL"),
     )
     op.create_index(
