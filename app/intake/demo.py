@@ -30,7 +30,7 @@ import json
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -47,8 +47,8 @@ from app.intake import repository
 from app.intake.drafts import ComplaintDraft, LocationDraft, Privacy
 from app.intake.pipeline import intake
 from app.intake.placement import Placer
+from app.public.service import WIB
 
-WIB = timezone(timedelta(hours=7))
 WEEKS = 8
 EXTERNAL_ID_PREFIX = "demo-"
 # Who moves the demo complaints through the lifecycle (the history and the audit log name it).

@@ -264,7 +264,7 @@ def _clean_subject(subject: str | None, ticket: str) -> str | None:
 
 # --------------------------------------------------------------------------- dates, labels
 
-_MONTHS = {
+MONTHS = {
     "id": (
         "Januari",
         "Februari",
@@ -308,7 +308,7 @@ _LABELS_EN = {
 
 def format_date(day: date, language: str) -> str:
     """``12 Desember 2026`` (Indonesian) or ``12 December 2026`` (``language == "en"``)."""
-    return f"{day.day} {_MONTHS[_lang(language)][day.month - 1]} {day.year}"
+    return f"{day.day} {MONTHS[_lang(language)][day.month - 1]} {day.year}"
 
 
 def _lang(language: str) -> str:

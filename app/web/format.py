@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
-WIB = timezone(timedelta(hours=7), "WIB")
-MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
+from app.outbound import templates
+from app.public.service import WIB
+
+MONTHS = templates.MONTHS["id"]
 
 
 def _instant(value: object) -> datetime | None:
