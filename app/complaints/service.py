@@ -424,9 +424,19 @@ async def categories(conn: asyncpg.Connection) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- public tracking
 
 
-def _area_name(area: dict[str, Any] | None, level: str) -> str | None:
+def area_name(area: dict[str, Any] | None, level: str) -> str | None:
     name: str | None = ((area or {}).get(level) or {}).get("name")
     return name
+
+
+def public_location(row: Any) -> dict[str, float] | None:
+    """The point the public sees: an anonymous report's rounded to ~110 m, so that it does not
+    lead to the reporter's door (tracking page, map, nearby)."""
+    if row["lat"] is None:
+        return None
+    if row["privacy"] == "public":
+        return {"lat": row["lat"], "lon": row["lon"]}
+    return {"lat": round(row["lat"], 3), "lon": round(row["lon"], 3)}
 
 
 async def track(conn: asyncpg.Connection, ticket: str) -> dict[str, Any] | None:
@@ -434,13 +444,7 @@ async def track(conn: asyncpg.Connection, ticket: str) -> dict[str, Any] | None:
     if row is None:
         return None
     events = orjson.loads(row["timeline"])
-    location = None
-    if row["lat"] is not None:
-        if row["privacy"] == "public":
-            location = {"lat": row["lat"], "lon": row["lon"]}
-        else:
-            # An anonymous report must not lead to the reporter's door: ~110 m.
-            location = {"lat": round(row["lat"], 3), "lon": round(row["lon"], 3)}
+    location = public_location(row)
     timeline = []
     for e in events:
         st = e["to_status"]
@@ -464,9 +468,9 @@ async def track(conn: asyncpg.Connection, ticket: str) -> dict[str, Any] | None:
         "category_name": row["category_name"],
         "title": mask_pii(row["title"]) if row["title"] else None,
         "description": mask_pii(row["description"]),
-        "kelurahan": _area_name(area, "kelurahan"),
-        "kecamatan": _area_name(area, "kecamatan"),
-        "kota": _area_name(area, "kota"),
+        "kelurahan": area_name(area, "kelurahan"),
+        "kecamatan": area_name(area, "kecamatan"),
+        "kota": area_name(area, "kota"),
         # The unit handling it, never the officer: citizens see the office, not a person.
         "unit": row["unit_name"],
         "location": location,

@@ -9,7 +9,7 @@ import hashlib
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from datetime import time as dtime
 from typing import Any
 
@@ -17,6 +17,7 @@ import asyncpg
 import orjson
 
 from app.complaints import lifecycle
+from app.complaints import service as complaints
 from app.complaints.lifecycle import OPEN_LIST, STATUSES
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.geohash import cells_around, distance_m
@@ -242,23 +243,6 @@ def parse_categories(value: str | None) -> list[str] | None:
     return cats
 
 
-def _area_name(area: Any, level: str) -> str | None:
-    if isinstance(area, str):
-        area = orjson.loads(area)
-    if not isinstance(area, dict):
-        return None
-    part = area.get(level)
-    name = part.get("name") if isinstance(part, dict) else None
-    return name if isinstance(name, str) else None
-
-
-def public_point(row: Any) -> tuple[float, float]:
-    """``(lon, lat)``; an anonymous report's point rounded to ~110 m, as on the tracking page."""
-    if row["privacy"] == "public":
-        return row["lon"], row["lat"]
-    return round(row["lon"], 3), round(row["lat"], 3)
-
-
 def public_properties(row: Any) -> dict[str, Any]:
     status = row["status"]
     return {
@@ -271,7 +255,7 @@ def public_properties(row: Any) -> dict[str, Any]:
         "colour": lifecycle.colour(status),
         "created_at": row["created_at"].isoformat(),
         "supports": row["supports"],
-        "kelurahan": _area_name(row["area"], "kelurahan"),
+        "kelurahan": complaints.area_name(row["area"], "kelurahan"),
         "url": f"/track/{row['ticket']}",
     }
 
@@ -304,12 +288,13 @@ async def map_features(
     rows = rows[:limit]
     features = []
     for r in rows:
-        lon, lat = public_point(r)
+        point = complaints.public_location(r)
+        assert point is not None  # the map shows located complaints only
         features.append(
             {
                 "type": "Feature",
                 "id": r["ticket"],
-                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "geometry": {"type": "Point", "coordinates": [point["lon"], point["lat"]]},
                 "properties": public_properties(r),
             }  # fmt: skip
         )
@@ -405,12 +390,11 @@ async def nearby(
     for r in rows:
         d = distance_m(lat, lon, r["lat"], r["lon"])
         if d <= radius_m:
-            plon, plat = public_point(r)
             found.append(
                 {
                     "id": str(r["id"]),
                     **public_properties(r),
-                    "location": {"lat": plat, "lon": plon},
+                    "location": complaints.public_location(r),
                     "distance_m": round(d),
                 }  # fmt: skip
             )
@@ -460,7 +444,3 @@ async def support(
         "supports": count,
         "supported": True,
     }, created
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
