@@ -102,8 +102,13 @@ class ComplaintDraft:
     language: str | None = "id"
     metadata: dict[str, Any] = field(default_factory=dict)
     location: LocationDraft | None = None
-    # Kemendagri code of the area the source implies (an office's area).
+    # Where, in words, when the source gives no point (an Open311 ``address_string``): stored as
+    # the complaint's address and read for place names when the area is looked up.
+    address: str | None = None
+    # Kemendagri code of the area the source implies (an office's area, an Open311 ``address_id``),
+    # and what implied it (the area's ``source``).
     area_code: str | None = None
+    area_source: str = "office"
     reporter: ReporterDraft | None = None
     privacy: Privacy = "public"
     received_at: datetime | None = None

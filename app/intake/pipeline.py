@@ -236,7 +236,7 @@ async def create_complaint(
         "lat": loc.lat if loc else None,
         "lon": loc.lon if loc else None,
         "accuracy_m": loc.accuracy_m if loc else None,
-        "address": loc.address if loc else None,
+        "address": loc.address if loc else draft.address,
         "cell": cell,
         "area": placement.get("area_json") or (json_text(area) if area else None),
         "kelurahan_code": area.get("kelurahan", {}).get("code") if area else None,

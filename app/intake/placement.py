@@ -325,11 +325,11 @@ class Placer:
                 if area_key not in memo:
                     memo[area_key] = self.area_from_hit(self.index.hit(found), "point")
         if area_key is None and draft.area_code:
-            area_key = ("office", draft.area_code)
+            area_key = (draft.area_source, draft.area_code)
             if area_key not in memo:
-                memo[area_key] = self.area_from_code(draft.area_code, "office")
+                memo[area_key] = self.area_from_code(draft.area_code, draft.area_source)
         if area_key is None or memo[area_key] is None:
-            code = self.area_code_in_text(text)
+            code = self.area_code_in_text(f"{draft.address} {text}" if draft.address else text)
             area_key = ("text", code) if code else None
             if code and area_key not in memo:
                 memo[area_key] = self.area_from_code(code, "text")
@@ -513,7 +513,13 @@ class Placer:
             hit = self.index.lookup(row["lat"], row["lon"])
             if hit is not None:
                 return self.area_from_hit(hit, "point")
-        return self.area_from_text(" ".join(t for t in (row["title"], row["description"]) if t))
+        # Without a point, the address in words (an Open311 address_string) names places too.
+        words = (
+            (row["address"], row["title"], row["description"])
+            if row["lat"] is None
+            else (row["title"], row["description"])
+        )
+        return self.area_from_text(" ".join(t for t in words if t))
 
     async def reroute(
         self, conn: asyncpg.Connection, complaint_id: uuid.UUID, *, dry_run: bool = False
