@@ -146,6 +146,12 @@ async def authenticate(request: Request, db: Database, settings: Settings) -> Pr
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("use Authorization: Bearer <api key>")
+    return await authenticate_key(token, db, settings)
+
+
+async def authenticate_key(token: str, db: Database, settings: Settings) -> Principal:
+    """The principal of an API key however it came (``authenticate``'s Bearer header, an Open311
+    ``api_key`` parameter): 401 for a key that is unknown, revoked or expired."""
     admin_key = secret_value(settings.admin_key)
     if admin_key:
         if hmac.compare_digest(token.encode(), admin_key.encode()):
