@@ -42,6 +42,8 @@ from app.intake import repository as intake_repository
 from app.intake.deliveries import Pipeline
 from app.intake.placement import Placer
 from app.intake.router import router as intake_router
+from app.open311 import router as open311
+from app.open311.formats import Open311Errors
 from app.org.router import router as org_router
 from app.outbound import dispatcher
 from app.outbound.router import router as outbound_router
@@ -156,6 +158,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
             {"name": "officers", "description": "Officers: areas, categories, capacity; queues"},
             {"name": "sla", "description": "SLA clocks: at risk, breaches, escalation"},
             {"name": "public", "description": "The public map, statistics, nearby complaints and support"},
+            {"name": "open311", "description": "Open311 GeoReport v2: services and requests, JSON and XML"},
             {"name": "health", "description": "Liveness and readiness"},
         ],
     )
@@ -179,6 +182,9 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         timeout=settings.body_timeout_s,
     )
     install_rate_limits(app, settings)
+    # Under /open311/ every problem (the rate limiter's and the body limit's included) leaves in
+    # GeoReport's error shape and format.
+    app.add_middleware(Open311Errors)
     install_cors(app, settings.cors_origins)
     app.add_middleware(SecurityHeadersMiddleware)
 
@@ -196,7 +202,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     ):
         app.include_router(r)
     for r in (geo_router, classification_router, org_router, assignment_router, sla_router, feedback_router,
-              outbound_router, public_router):  # fmt: skip
+              outbound_router, public_router, open311.router):  # fmt: skip
         app.include_router(r)
 
     install_web_pages(app)  # the public HTML pages: /, /track/{ticket}, /stats
@@ -325,6 +331,7 @@ def _install_docs(app: FastAPI) -> None:
                     "content", {}
                 ):
                     responses["422"] = problems(422)[422]
+        open311.document(schema)
         schemas.pop("HTTPValidationError", None)
         schemas.pop("ValidationError", None)
         app.openapi_schema = schema

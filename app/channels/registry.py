@@ -14,6 +14,7 @@ from app.channels.adapters import (
     lapor,
     media,
     offices,
+    open311,
     sms_gateway,
     twilio,
     twitter,
@@ -34,6 +35,7 @@ def _register(key: str, adapter: Adapter) -> None:
 
 
 _register("jaki", jaki.ADAPTER)
+_register("open311", open311.ADAPTER)  # GeoReport v2 clients (app.open311): channel jaki
 _register("twitter", twitter.ADAPTER)
 _register("facebook", facebook.ADAPTER)
 _register("governor_social", instagram.ADAPTER)

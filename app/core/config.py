@@ -131,6 +131,18 @@ class Settings(BaseSettings):
     map_tiles_url: str = Field(default="", alias="ADUAN_MAP_TILES_URL")
     map_tiles_attribution: str = Field(default="", alias="ADUAN_MAP_TILES_ATTRIBUTION")
 
+    # Open311 GeoReport v2 (/open311/v2/): the deployment's jurisdiction_id (the specification
+    # suggests the jurisdiction's web domain), and the discovery document's contact and key texts.
+    open311_jurisdiction: str = Field(default="jakarta.go.id", alias="ADUAN_OPEN311_JURISDICTION")
+    open311_contact: str = Field(
+        default="Aduan, Pemprov DKI Jakarta: tanyakan kepada pengelola layanan ini",
+        alias="ADUAN_OPEN311_CONTACT",
+    )
+    open311_key_service: str = Field(
+        default="API key (role app or partner) dari admin layanan ini: aduan keys create --role app",
+        alias="ADUAN_OPEN311_KEY_SERVICE",
+    )
+
     @property
     def media_path(self) -> Path:
         return self.media_dir or (self.data_dir / "media")
