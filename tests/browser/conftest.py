@@ -15,25 +15,20 @@ test fails on any of them. Screenshots go to ``$ADUAN_TEST_ARTIFACTS`` (default
 
 from __future__ import annotations
 
-import asyncio
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import asyncpg
 import httpx
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, Playwright, Request, Route, async_playwright
 
 from tests.browser.install import find_chromium
-from tests.conftest import KEEP_TABLES, REPO, _asyncpg_dsn
+from tests.conftest import REPO
+from tests.live import empty_tables, running_service
 
 ADMIN_KEY = f"browser-admin-key-{os.getpid()}"
 ARTIFACTS = Path(os.environ.get("ADUAN_TEST_ARTIFACTS") or REPO / ".artifacts" / "browser")
@@ -62,13 +57,6 @@ COMPLAINTS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(autouse=True)
 def _clean() -> Iterator[None]:
     """Replaces the root ``_clean``: the data set is made once for the whole folder (``site``)."""
@@ -86,35 +74,6 @@ class Site:
         return self.base + path
 
 
-async def _empty_tables(database_url: str) -> None:
-    conn = await asyncpg.connect(_asyncpg_dsn(database_url))
-    try:
-        rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        names = [r["tablename"] for r in rows if r["tablename"] not in KEEP_TABLES]
-        if names:
-            await conn.execute("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE")
-    finally:
-        await conn.close()
-
-
-async def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    async with httpx.AsyncClient(base_url=base, timeout=2) as http:
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError("aduan serve exited:\n" + log.read_text(errors="replace")[-3000:])
-            try:
-                if (await http.get("/readyz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    "aduan serve did not become ready:\n" + log.read_text(errors="replace")[-3000:]
-                )
-            await asyncio.sleep(0.2)
-
-
 async def _move(http: httpx.AsyncClient, cid: str, status: str, note: str) -> None:
     version = (await http.get(f"/v1/complaints/{cid}")).json()["version"]
     r = await http.post(
@@ -127,26 +86,9 @@ async def _move(http: httpx.AsyncClient, cid: str, status: str, note: str) -> No
 
 @pytest.fixture(scope="package")
 async def site(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
-    await _empty_tables(database_url)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("ADUAN_") and k != "DATABASE_URL"},
-        "DATABASE_URL": database_url,
-        "ADUAN_ADMIN_KEY": ADMIN_KEY,
-        "ADUAN_DATA_DIR": str(log.parent),
-        "ADUAN_OUTBOX_IN_SERVE": "false",
-        "ADUAN_SLA_SWEEP_INTERVAL": "0",
-        "ADUAN_LOAD_JAKARTA_AREAS": "true",
-        "ADUAN_MAP_TILES_URL": "",
-        "ADUAN_RATE_LIMIT_PUBLIC": "1000000/minute",
-        "ADUAN_RATE_LIMIT_API_KEY": "1000000/minute",
-    }
-    cmd = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--no-access-log"]
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    try:
-        await _wait_ready(base, proc, log)
+    await empty_tables(database_url)
+    workdir = tmp_path_factory.mktemp("serve")
+    with running_service(database_url, workdir, ADMIN_KEY, ADUAN_MAP_TILES_URL="") as base:
         admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
         async with httpx.AsyncClient(base_url=base, timeout=10, headers=admin) as http:
             r = await http.post("/v1/api-keys", json={"name": "jaki", "role": "app"})
@@ -169,13 +111,6 @@ async def site(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> A
                 await _move(http, ids[0], status, "Lampu sudah diganti petugas")
             first, second = list(tickets)[:2]
         yield Site(base=base, tickets=tickets, resolved=first, open_ticket=second)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="package")

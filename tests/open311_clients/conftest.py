@@ -5,8 +5,6 @@ import; see vendor/README.md). Both talk plain HTTP to the process, as they woul
 from __future__ import annotations
 
 import importlib
-import os
-import subprocess
 import sys
 import tarfile
 from collections.abc import AsyncIterator, Iterator
@@ -18,10 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.conftest import _empty_tables, _free_port
-from tests.helpers import wait_ready
+from tests.live import empty_tables, running_service
 
-REPO = Path(__file__).resolve().parents[2]
 VENDOR = Path(__file__).parent / "vendor" / "open311-1.1.tar.gz"
 ADMIN_KEY = "open311-clients-admin-key"
 CIKINI = (-6.1915, 106.8412)
@@ -73,37 +69,12 @@ class Live:
 
 @pytest.fixture(scope="package")
 async def live(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Live]:
-    await _empty_tables(database_url)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("ADUAN_") and k != "DATABASE_URL"},
-        "DATABASE_URL": database_url,
-        "ADUAN_ADMIN_KEY": ADMIN_KEY,
-        "ADUAN_DATA_DIR": str(log.parent),
-        "ADUAN_PUBLIC_BASE_URL": base,
-        "ADUAN_OUTBOX_IN_SERVE": "false",
-        "ADUAN_SLA_SWEEP_INTERVAL": "0",
-        "ADUAN_LOAD_JAKARTA_AREAS": "true",
-        "ADUAN_RATE_LIMIT_PUBLIC": "1000000/minute",
-        "ADUAN_RATE_LIMIT_API_KEY": "1000000/minute",
-    }
-    cmd = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--no-access-log"]
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    try:
-        wait_ready(proc, base, log)
+    await empty_tables(database_url)
+    with running_service(database_url, tmp_path_factory.mktemp("serve"), ADMIN_KEY) as base:
         admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
         r = httpx.post(base + "/v1/api-keys", json={"name": "civic app", "role": "app"}, headers=admin)
         assert r.status_code == 201, r.text
         yield Live(base=base, app_key=r.json()["key"], admin=admin)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="package")
