@@ -682,6 +682,44 @@ def cmd_inbound_flush_sms(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_classifier_eval(args: argparse.Namespace) -> int:
+    """Accuracy, per-category precision and recall, confusions and calibration of the keyword
+    classifier on a labelled CSV file (``app.classification.evaluation``); no database."""
+    from app.classification import evaluation
+    from app.classification.classifier import DEFAULT_THRESHOLD, classify, compile_keywords
+    from app.classification.keywords import DATA, load_keywords
+
+    path = Path(args.file)
+    try:
+        rows = evaluation.read_labelled(path)
+        keywords = load_keywords(Path(args.keywords) if args.keywords else DATA)
+        model = compile_keywords(keywords)
+    except (evaluation.EvalFileError, OSError, ValueError) as exc:
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+
+    def predict(text: str) -> tuple[str | None, float]:
+        result = classify(text, model, 0.0)
+        return result.category, result.confidence
+
+    report = evaluation.evaluate(rows, predict, threshold)
+    print(
+        f"model {model.version} ({'keywords ' + args.keywords if args.keywords else 'the shipped keywords'})"
+    )
+    print(evaluation.format_report(report, source=str(path)))
+    return 0
+
+
+def _unit_interval(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not 0 <= number <= 1:
+        raise argparse.ArgumentTypeError("between 0 and 1")
+    return number
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """The outbound dispatcher on its own (app.outbound.dispatcher): any number of them, beside
     or instead of the one inside ``aduan serve``. SIGTERM or Ctrl-C: it stops claiming, lets the
@@ -830,6 +868,22 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="list what a sweep would mark at risk, breach and escalate, and write nothing",
     )
+
+    cl = sub.add_parser("classifier", help="the category classifier", parents=[common])
+    clsub = cl.add_subparsers(dest="classifier_command", required=True)
+    ce = leaf(
+        clsub,
+        "eval",
+        cmd_classifier_eval,
+        help="accuracy, precision and recall per category, confusions and calibration on a labelled CSV",
+    )
+    ce.add_argument(
+        "file", help="CSV with columns text,category (category empty, none or - : not a complaint)"
+    )
+    ce.add_argument(
+        "--threshold", type=_unit_interval, default=None, help="confidence below which no category is given"
+    )
+    ce.add_argument("--keywords", default=None, help="a keywords.json to evaluate instead of the shipped one")
 
     ib = sub.add_parser("inbound", help="stored inbound deliveries", parents=[common])
     ibsub = ib.add_subparsers(dest="inbound_command", required=True)
