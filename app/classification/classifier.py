@@ -22,6 +22,8 @@ same (even mutated-then-restored) dict does not recompile, and a mutated dict is
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 import unicodedata
@@ -172,6 +174,16 @@ class KeywordModel:
     order: Mapping[str, int] = field(default_factory=dict)
     # Every word a phrase starts with: the only positions worth a lookup.
     starts: frozenset[str] = frozenset()
+    # Which keyword set this is (``kw-`` and 12 hex digits of its content's SHA-256): recorded with
+    # every classification, so that a complaint says which model placed it.
+    version: str = ""
+
+
+def model_version(keywords: Mapping[str, Sequence[str | tuple[str, float]]]) -> str:
+    """The version of a keyword set: equal sets (same categories, entries and order) share it."""
+    canonical = [[category, [str(e) for e in entries]] for category, entries in keywords.items()]
+    digest = hashlib.sha256(json.dumps(canonical, ensure_ascii=False).encode()).hexdigest()
+    return "kw-" + digest[:12]
 
 
 def parse_keyword(entry: str | tuple[str, float]) -> tuple[str, float]:
@@ -224,6 +236,7 @@ def compile_keywords(keywords: Mapping[str, Sequence[str | tuple[str, float]]]) 
         singles={w: tuple(ps) for w, ps in singles.items()},
         by_pair={w: tuple(ps) for w, ps in by_pair.items()},
         starts=frozenset(frozen),
+        version=model_version(keywords),
     )
 
 

@@ -22,6 +22,9 @@ class ClassifierState(Protocol):
 
     def classify(self, text: str) -> Classification | None: ...
 
+    @property
+    def model_version(self) -> str | None: ...
+
     def areas_in_text(self, text: str) -> list[dict[str, Any]]: ...
 
 

@@ -60,13 +60,21 @@ async def classify(principal: AnyKey, body: ClassifyIn, conn: Conn, state: Class
     result = state.classify(body.text)
     areas = [ClassifyArea.model_validate(a) for a in state.areas_in_text(body.text)]
     if result is None:
-        return ClassifyOut(category=None, confidence=0.0, areas=areas, scores={}, matched={})
+        return ClassifyOut(
+            category=None,
+            confidence=0.0,
+            areas=areas,
+            scores={},
+            matched={},
+            model_version=state.model_version,
+        )
     return ClassifyOut(
         category=result.category,
         confidence=result.confidence,
         areas=areas,
         scores=result.scores,
         matched=result.matched,
+        model_version=state.model_version,
     )
 
 

@@ -35,6 +35,7 @@ class ClassifyOut(BaseModel):
                     ],
                     "scores": {"drainage_flood": 6.0},
                     "matched": {"drainage_flood": ["got mampet:3", "banjir:3"]},
+                    "model_version": "kw-3f9a1c2b7d40",
                 }
             ]
         }
@@ -44,6 +45,8 @@ class ClassifyOut(BaseModel):
     areas: list[ClassifyArea]
     scores: dict[str, float] = {}
     matched: dict[str, list[str]] = {}
+    # The keyword set that answered (the version a complaint classified now would record).
+    model_version: str | None = None
 
 
 class KeywordsIn(Strict):

@@ -302,6 +302,11 @@ class Placer:
                     return m.code
         return None
 
+    @property
+    def model_version(self) -> str | None:
+        """The version of the keyword set in use (``KeywordModel.version``), None before it loads."""
+        return self.keyword_model.version if self.keyword_model is not None else None
+
     def classify(self, text: str) -> Classification | None:
         if self.keyword_model is None or not text:
             return None
@@ -340,7 +345,11 @@ class Placer:
         if category is None:
             if self.keyword_model is not None and text:
                 category, confidence = categorise(text, self.keyword_model, self.threshold)
-                metadata["classification"] = {"category": category, "confidence": confidence}
+                metadata["classification"] = {
+                    "category": category,
+                    "confidence": confidence,
+                    "version": self.keyword_model.version,
+                }
         flags = [] if category else ["needs_triage"]
 
         received_at = draft.received_at or now or datetime.now(UTC)

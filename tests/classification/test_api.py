@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.classification.classifier import model_version
 from app.classification.keywords import DEFAULT_KEYWORDS
 from tests.org import helpers as h
 
@@ -22,7 +23,15 @@ async def test_classify_names_category_and_areas(client, admin, app_key):
     ]
     assert body["scores"]["drainage_flood"] > 0 and body["matched"]["drainage_flood"]
     r = await client.post("/v1/classify", json={"text": "Halo selamat pagi"}, headers=app_key)
-    assert r.json() == {"category": None, "confidence": 0.0, "areas": [], "scores": {}, "matched": {}}
+    assert r.json() == {
+        "category": None,
+        "confidence": 0.0,
+        "areas": [],
+        "scores": {},
+        "matched": {},
+        "model_version": body["model_version"],
+    }
+    assert body["model_version"].startswith("kw-")
     assert (await client.post("/v1/classify", json={"text": "banjir"})).status_code == 401
     assert (await client.post("/v1/classify", json={"text": ""}, headers=app_key)).status_code == 422
 
@@ -50,9 +59,9 @@ async def test_keywords_are_in_the_catalogue_and_editable(client, admin, app_key
     original = r.json()["keywords"]
     assert original == DEFAULT_KEYWORDS["noise"]  # seeded by the migration
     text = "Ada ondel-ondel lewat tiap malam"
-    assert (await client.post("/v1/classify", json={"text": text}, headers=app_key)).json()[
-        "category"
-    ] is None
+    before = (await client.post("/v1/classify", json={"text": text}, headers=app_key)).json()
+    assert before["category"] is None
+    assert before["model_version"] == model_version(DEFAULT_KEYWORDS)  # the seeded set
     try:
         r = await client.put(
             "/v1/categories/noise/keywords",
@@ -67,6 +76,9 @@ async def test_keywords_are_in_the_catalogue_and_editable(client, admin, app_key
         # and intake uses it right away
         c = await h.submit(client, app_key, text)
         assert c["category"] == "noise" and c["metadata"]["classification"]["category"] == "noise"
+        # a new keyword set is a new model version, and the complaint records the one that placed it
+        edited = {**DEFAULT_KEYWORDS, "noise": [*original, "ondel ondel:3"]}
+        assert c["metadata"]["classification"]["version"] == model_version(edited) != before["model_version"]
     finally:
         r = await client.put("/v1/categories/noise/keywords", json={"keywords": original}, headers=admin)
         assert r.status_code == 200
