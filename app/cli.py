@@ -710,6 +710,31 @@ def cmd_classifier_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_classifier_examples(args: argparse.Namespace) -> int:
+    """The labelled examples officers' corrections made, as CSV (``text,category,...``): the
+    input of ``aduan classifier eval``."""
+    import csv
+
+    from app.classification.repository import examples
+
+    rows = _run_db(examples)
+    out = sys.stdout if args.path == "-" else open(args.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    try:
+        writer = csv.writer(out)
+        writer.writerow(["text", "category", "previous_category", "model_version", "created_at"])
+        for r in rows:
+            writer.writerow(
+                [r["text"], r["category"], r["previous_category"] or "", r["model_version"] or "",
+                 r["created_at"].isoformat()]
+            )  # fmt: skip
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    if args.path != "-":
+        print(f"{len(rows)} examples written to {args.path}", file=sys.stderr)
+    return 0
+
+
 def _unit_interval(value: str) -> float:
     try:
         number = float(value)
@@ -884,6 +909,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--threshold", type=_unit_interval, default=None, help="confidence below which no category is given"
     )
     ce.add_argument("--keywords", default=None, help="a keywords.json to evaluate instead of the shipped one")
+    cx = leaf(clsub, "examples", cmd_classifier_examples, help="write officers' corrections as labelled CSV")
+    cx.add_argument("path", nargs="?", default="-", help="the CSV file (default: standard output)")
 
     ib = sub.add_parser("inbound", help="stored inbound deliveries", parents=[common])
     ibsub = ib.add_subparsers(dest="inbound_command", required=True)

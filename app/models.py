@@ -6,6 +6,7 @@ The migrations build the real schema; these models must describe exactly that sc
 
 from app.auth import models as auth_models  # noqa: F401
 from app.channels import models as channel_models  # noqa: F401
+from app.classification import models as classification_models  # noqa: F401
 from app.complaints import models as complaint_models  # noqa: F401
 from app.core import revision  # noqa: F401
 from app.core.db import Base

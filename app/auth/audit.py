@@ -1,6 +1,6 @@
 """The audit log: every officer and admin action, and every read of a reporter's personal data.
 
-(Exports join it with the CSV export of issue 15, as ``complaints.export``.)
+A CSV export of complaints is recorded as ``complaints.export``.
 
 Rows are written in the same transaction as the action they record (an action that rolls back
 leaves no audit row, one that commits always has one) and can never be changed: a trigger
@@ -15,6 +15,7 @@ Actions (``action``):
 | `complaint.assign` | an assignment or a hand-over to another unit |
 | `complaint.ews` | an estimated completion date set |
 | `complaint.comment` | a comment |
+| `complaint.category` | an officer corrected the category (from, to, the labelled example kept) |
 | `reporter.read` | a complaint answered with its reporter's personal data |
 | `reporter.update` | an officer corrected a reporter (old and new values in `data`) |
 | `api_key.create`, `api_key.revoke`, `api_key.rotate` | key lifecycle |

@@ -8,6 +8,9 @@ recompiles its keyword model at its next intake.
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 import asyncpg
 
 from app.classification.classifier import compile_keywords
@@ -63,3 +66,57 @@ async def set_keywords(conn: asyncpg.Connection, code: str, keywords: list[str])
         raise CategoryNotFound(f"no category {code!r} (GET /v1/categories)")
     await bump_revision(conn)
     return list(row["keywords"])
+
+
+# --------------------------------------------------------------------------- officers' corrections
+
+
+async def active_category(conn: asyncpg.Connection, code: str) -> bool:
+    return await conn.fetchval("SELECT 1 FROM categories WHERE code = $1 AND active", code) is not None
+
+
+async def set_category(
+    conn: asyncpg.Connection, complaint_id: uuid.UUID, category: str, now: datetime, returning: str
+) -> asyncpg.Record:
+    """The complaint's new category (the ``needs_triage`` flag goes with a category); answers
+    ``returning`` of the row."""
+    row = await conn.fetchrow(
+        "UPDATE complaints SET category = $2, flags = array_remove(flags, 'needs_triage'), "
+        f"version = version + 1, updated_at = $3 WHERE id = $1 RETURNING {returning}",
+        complaint_id,
+        category,
+        now,
+    )
+    assert row is not None  # the caller holds the row's lock
+    return row
+
+
+async def add_example(
+    conn: asyncpg.Connection,
+    *,
+    complaint_id: uuid.UUID,
+    text: str,
+    category: str,
+    previous_category: str | None,
+    model_version: str | None,
+    created_by: str,
+) -> int:
+    example_id: int = await conn.fetchval(
+        "INSERT INTO classification_examples (complaint_id, text, category, previous_category, "
+        "model_version, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        complaint_id,
+        text,
+        category,
+        previous_category,
+        model_version,
+        created_by,
+    )
+    return example_id
+
+
+async def examples(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Every labelled example, oldest first."""
+    return await conn.fetch(
+        "SELECT id, complaint_id, text, category, previous_category, model_version, created_at "
+        "FROM classification_examples ORDER BY id"
+    )

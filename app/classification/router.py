@@ -5,14 +5,27 @@ key), and each category's keywords (read by officer roles, replaced by superviso
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Response
 
 from app.auth import audit
-from app.classification import repository
+from app.classification import corrections, repository
 from app.classification.deps import ClassifierStateDep
-from app.classification.schemas import ClassifyArea, ClassifyIn, ClassifyOut, KeywordsIn, KeywordsOut
-from app.core.deps import Conn, DbDep, RoutingCacheDep, reload_routing
+from app.classification.schemas import (
+    CategoryCorrectionIn,
+    ClassifyArea,
+    ClassifyIn,
+    ClassifyOut,
+    KeywordsIn,
+    KeywordsOut,
+)
+from app.complaints import service as complaints
+from app.complaints.schemas import ComplaintOut
+from app.core.deps import Conn, DbDep, RoutingCacheDep, SignerDep, reload_routing
 from app.core.errors import ServiceUnavailable, problems
+from app.core.preconditions import IfMatch, expected_version
 from app.core.routes import JsonRoute
 from app.core.security import AnyKey, Officer, Supervisor
 
@@ -110,3 +123,36 @@ async def set_keywords(
         )  # fmt: skip
     await reload_routing(cache, db)
     return KeywordsOut(category=code, keywords=keywords)
+
+
+@router.put(
+    "/v1/complaints/{complaint_id}/category",
+    tags=["complaints"],
+    operation_id="correctComplaintCategory",
+    summary="Correct a complaint's category (officer roles); the classifier keeps it as a labelled example",
+    description=(
+        "Staff who may read the complaint, while it is open (409 once closed); `If-Match` with its version "
+        "(428 without, 412 stale). The unit and the SLA clocks stay. An internal `category_changed` event and "
+        "a `complaint.category` audit entry record it; the text with the right category, the one it had and "
+        "the classifier's version are kept for `aduan classifier examples`."
+    ),
+    response_model=ComplaintOut,
+    responses=problems(400, 401, 403, 404, 409, 412, 415, 422, 428, 503),
+)
+async def correct_category(
+    complaint_id: uuid.UUID,
+    body: CategoryCorrectionIn,
+    principal: Officer,
+    db: DbDep,
+    signer: SignerDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    expected = expected_version(if_match)
+    async with db.transaction() as conn:
+        row = await corrections.correct_category(
+            conn, complaint_id, category=body.category, note=body.note, principal=principal, if_match=expected
+        )
+        view = await complaints.full_view(conn, row, principal, signer)
+    response.headers["ETag"] = f'"{row["version"]}"'
+    return view

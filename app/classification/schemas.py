@@ -83,3 +83,17 @@ class KeywordsOut(BaseModel):
     )
     category: str
     keywords: list[str]
+
+
+class CategoryCorrectionIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [{"category": "water_supply", "note": "Pipa PAM bocor, bukan saluran air hujan."}]
+        },
+    )
+    category: str = Field(
+        min_length=1, max_length=40, description="The category it should have (GET /v1/categories)"
+    )
+    note: str | None = Field(default=None, max_length=2000, description="Why (internal)")
